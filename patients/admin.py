@@ -1,0 +1,57 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from patients.models import AccessEvent, Patient, PatientCondition, PatientMedication, Scar, ScarAssessment
+
+
+class NoDeleteAdmin(SimpleHistoryAdmin):
+    """Clinical records are never hard-deleted; archive or mark them entered in error instead."""
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Patient)
+class PatientAdmin(NoDeleteAdmin):
+    list_display = ["mrn", "family_name", "given_name", "birth_date", "archived"]
+    search_fields = ["mrn", "family_name", "given_name"]
+    list_filter = ["archived", "sex"]
+
+
+@admin.register(PatientCondition)
+class ConditionAdmin(NoDeleteAdmin):
+    list_display = ["patient", "code", "onset_date", "entered_in_error"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(PatientMedication)
+class MedicationAdmin(NoDeleteAdmin):
+    list_display = ["patient", "code", "drug_name", "started_on", "stopped_on"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(Scar)
+class ScarAdmin(NoDeleteAdmin):
+    list_display = ["patient", "body_site", "morphology", "status"]
+    raw_id_fields = ["patient"]
+
+
+@admin.register(ScarAssessment)
+class ScarAssessmentAdmin(NoDeleteAdmin):
+    list_display = ["scar", "assessed_on", "assessor"]
+    raw_id_fields = ["scar", "assessor"]
+
+
+@admin.register(AccessEvent)
+class AccessEventAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "action", "object_type", "object_id", "patient"]
+    list_filter = ["action", "object_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

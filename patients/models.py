@@ -1,0 +1,331 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from protocols.codes import BodySite, Cause, Condition, Laterality, Medication, Morphology, Sex, SiteFinding
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish"
+
+
+class PregnancyStatus(models.TextChoices):
+    YES = "yes", "Pregnant"
+    NO = "no", "Not pregnant"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Patient(models.Model):
+    mrn = models.CharField("medical record number", max_length=32, unique=True)
+    given_name = models.CharField(max_length=100)
+    family_name = models.CharField(max_length=100)
+    birth_date = models.DateField()
+    sex = models.CharField(max_length=10, choices=Sex.choices, default=Sex.UNKNOWN)
+    fitzpatrick = models.PositiveSmallIntegerField(
+        "Fitzpatrick skin type",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(6)],
+        choices=[(i, f"Type {r}") for i, r in enumerate(["I", "II", "III", "IV", "V", "VI"], start=1)],
+    )
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    preferred_language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
+    email_consent = models.BooleanField("agrees to be contacted by e-mail", default=False)
+    pregnancy_status = models.CharField(max_length=10, choices=PregnancyStatus.choices, default=PregnancyStatus.UNKNOWN)
+    pregnancy_confirmed_on = models.DateField("pregnancy status last confirmed", null=True, blank=True)
+    consent_date = models.DateField("cryotherapy consent signed on", null=True, blank=True)
+    consent_version = models.CharField("consent text version", max_length=40, blank=True)
+    notes = models.TextField(blank=True)
+    archived = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["family_name", "given_name", "mrn"]
+        indexes = [models.Index(fields=["family_name", "given_name"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(fitzpatrick__isnull=True) | Q(fitzpatrick__gte=1, fitzpatrick__lte=6),
+                name="patient_fitzpatrick_1_to_6",
+            ),
+            # Consent is a date and a text version together, or absent.
+            models.CheckConstraint(
+                condition=Q(consent_date__isnull=True, consent_version="")
+                | (Q(consent_date__isnull=False) & ~Q(consent_version="")),
+                name="patient_consent_date_and_version_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.family_name}, {self.given_name} ({self.mrn})"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}"
+
+    @property
+    def has_consent(self) -> bool:
+        return self.consent_date is not None
+
+
+class PatientCondition(models.Model):
+    """A coded condition in the patient's history (RULES.md §3)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="conditions")
+    code = models.CharField(max_length=60, choices=Condition.choices)
+    onset_date = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    entered_in_error = models.BooleanField(
+        default=False, help_text="Kept for the record but no longer read by the protocol engine."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.get_code_display()
+
+
+class PatientMedication(models.Model):
+    """A coded medication with the drug's own name alongside (RULES.md §3)."""
+
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
+    code = models.CharField(max_length=40, choices=Medication.choices)
+    drug_name = models.CharField(max_length=200, blank=True, help_text="e.g. warfarin 5 mg daily")
+    started_on = models.DateField(null=True, blank=True)
+    stopped_on = models.DateField(null=True, blank=True, help_text="Leave empty while the patient still takes it.")
+    entered_in_error = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["code", "started_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(started_on__isnull=True) | Q(stopped_on__isnull=True) | Q(stopped_on__gte=models.F("started_on")),
+                name="medication_stopped_after_started",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_code_display()}: {self.drug_name}" if self.drug_name else self.get_code_display()
+
+
+class TreatmentGoal(models.TextChoices):
+    SYMPTOM_RELIEF = "symptom_relief", "Symptom relief (itch, pain, tightness)"
+    AESTHETIC = "aesthetic", "Aesthetic improvement"
+    BOTH = "both", "Both"
+
+
+class ScarStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RESOLVED = "resolved", "Resolved"
+
+
+class Scar(models.Model):
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="scars")
+    body_site = models.CharField(max_length=30, choices=BodySite.choices)
+    laterality = models.CharField(max_length=10, choices=Laterality.choices, blank=True)
+    morphology = models.CharField(max_length=20, choices=Morphology.choices)
+    cause = models.CharField(max_length=20, choices=Cause.choices, default=Cause.UNKNOWN)
+    onset_date = models.DateField("formed on", null=True, blank=True)
+    goal = models.CharField("treatment goal", max_length=20, choices=TreatmentGoal.choices, default=TreatmentGoal.BOTH)
+    status = models.CharField(max_length=10, choices=ScarStatus.choices, default=ScarStatus.ACTIVE)
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["status", "body_site", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        side = f" ({self.get_laterality_display().lower()})" if self.laterality else ""
+        return f"{self.get_body_site_display()}{side}, {self.get_morphology_display().lower()}"
+
+
+def _range(field: str, low: int, high: int, name: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=Q(**{f"{field}__isnull": True}) | Q(**{f"{field}__gte": low, f"{field}__lte": high}),
+        name=name,
+    )
+
+
+VSS_ITEMS = {"vss_vascularity": 3, "vss_pigmentation": 2, "vss_pliability": 5, "vss_height": 3}
+POSAS_OBSERVER_ITEMS = [
+    "posas_obs_vascularity",
+    "posas_obs_pigmentation",
+    "posas_obs_thickness",
+    "posas_obs_relief",
+    "posas_obs_pliability",
+    "posas_obs_surface_area",
+]
+POSAS_PATIENT_ITEMS = [
+    "posas_pt_pain",
+    "posas_pt_itching",
+    "posas_pt_colour",
+    "posas_pt_stiffness",
+    "posas_pt_thickness",
+    "posas_pt_irregularity",
+]
+POSAS_ITEMS = POSAS_OBSERVER_ITEMS + POSAS_PATIENT_ITEMS + ["posas_obs_overall", "posas_pt_overall"]
+
+
+def _score(label: str, low: int, high: int) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        label, null=True, blank=True, validators=[MinValueValidator(low), MaxValueValidator(high)]
+    )
+
+
+def _size(label: str) -> models.DecimalField:
+    return models.DecimalField(
+        label, max_digits=6, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+
+
+class ScarAssessment(models.Model):
+    """One examination of a scar: size, Vancouver Scar Scale, POSAS 2.0, symptoms, site findings."""
+
+    scar = models.ForeignKey(Scar, on_delete=models.PROTECT, related_name="assessments")
+    assessed_on = models.DateField("date")
+    assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    length_mm = _size("length (mm)")
+    width_mm = _size("width (mm)")
+    height_mm = _size("height (mm)")
+
+    vss_vascularity = _score("VSS vascularity (0–3)", 0, 3)
+    vss_pigmentation = _score("VSS pigmentation (0–2)", 0, 2)
+    vss_pliability = _score("VSS pliability (0–5)", 0, 5)
+    vss_height = _score("VSS height (0–3)", 0, 3)
+
+    posas_obs_vascularity = _score("vascularity", 1, 10)
+    posas_obs_pigmentation = _score("pigmentation", 1, 10)
+    posas_obs_thickness = _score("thickness", 1, 10)
+    posas_obs_relief = _score("relief", 1, 10)
+    posas_obs_pliability = _score("pliability", 1, 10)
+    posas_obs_surface_area = _score("surface area", 1, 10)
+    posas_obs_overall = _score("observer's overall opinion", 1, 10)
+    posas_pt_pain = _score("painful", 1, 10)
+    posas_pt_itching = _score("itching", 1, 10)
+    posas_pt_colour = _score("colour", 1, 10)
+    posas_pt_stiffness = _score("stiffness", 1, 10)
+    posas_pt_thickness = _score("thickness", 1, 10)
+    posas_pt_irregularity = _score("irregularity", 1, 10)
+    posas_pt_overall = _score("patient's overall opinion", 1, 10)
+
+    pain_score = _score("pain (0–10)", 0, 10)
+    itch_score = _score("itch (0–10)", 0, 10)
+    site_findings = models.JSONField(
+        default=list, blank=True, help_text="Codes of RULES.md §3 found at the treatment site."
+    )
+    diagnosis_uncertain = models.BooleanField(
+        default=False, help_text="Not sure this is a hypertrophic scar or keloid: refer for diagnosis first."
+    )
+    notes = models.TextField(blank=True)
+    entered_in_error = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-assessed_on", "-pk"]
+        constraints = [
+            *[_range(f, 0, high, f"assessment_{f}_range") for f, high in VSS_ITEMS.items()],
+            *[_range(f, 1, 10, f"assessment_{f}_range") for f in POSAS_ITEMS],
+            _range("pain_score", 0, 10, "assessment_pain_score_range"),
+            _range("itch_score", 0, 10, "assessment_itch_score_range"),
+            *[
+                models.CheckConstraint(condition=Q(**{f"{f}__isnull": True}) | Q(**{f"{f}__gte": 0}), name=f"assessment_{f}_not_negative")
+                for f in ("length_mm", "width_mm", "height_mm")
+            ],
+            # The VSS is scored whole or not at all: a partial total would be meaningless.
+            models.CheckConstraint(
+                condition=Q(vss_vascularity__isnull=True, vss_pigmentation__isnull=True, vss_pliability__isnull=True, vss_height__isnull=True)
+                | Q(vss_vascularity__isnull=False, vss_pigmentation__isnull=False, vss_pliability__isnull=False, vss_height__isnull=False),
+                name="assessment_vss_complete_or_empty",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Assessment of {self.scar} on {self.assessed_on:%Y-%m-%d}"
+
+    @property
+    def vss_scored(self) -> bool:
+        return self.vss_vascularity is not None
+
+    @property
+    def vss_total(self) -> int | None:
+        if not self.vss_scored:
+            return None
+        return sum(getattr(self, f) for f in VSS_ITEMS)
+
+    def _posas_total(self, fields: list[str]) -> int | None:
+        values = [getattr(self, f) for f in fields]
+        return None if any(v is None for v in values) else sum(values)
+
+    @property
+    def posas_observer_total(self) -> int | None:
+        return self._posas_total(POSAS_OBSERVER_ITEMS)
+
+    @property
+    def posas_patient_total(self) -> int | None:
+        return self._posas_total(POSAS_PATIENT_ITEMS)
+
+    def site_finding_labels(self) -> list[str]:
+        return [SiteFinding(code).label for code in self.site_findings if code in SiteFinding.values]
+
+
+def _photo_path(instance: "AssessmentPhoto", filename: str) -> str:
+    # The stored name never comes from the user: the service names every file by a random id.
+    return f"photos/{filename}"
+
+
+class AssessmentPhoto(models.Model):
+    assessment = models.ForeignKey(ScarAssessment, on_delete=models.PROTECT, related_name="photos")
+    image = models.ImageField(upload_to=_photo_path, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    caption = models.CharField(max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    entered_in_error = models.BooleanField(default=False)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["uploaded_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Photo {self.pk} of {self.assessment}"
+
+
+class AccessEvent(models.Model):
+    """Who opened or changed which clinical record, and when: every read is traceable."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CHANGE = "change", "Changed"
+        EXPORT = "export", "Exported"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events")
+    object_type = models.CharField(max_length=60)
+    object_id = models.CharField(max_length=40)
+    path = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["patient", "-at"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.action} {self.object_type} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from patients import views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("", views.patient_list, name="list"),
+    path("new/", views.patient_create, name="create"),
+    path("<int:patient_id>/", views.patient_detail, name="detail"),
+    path("<int:patient_id>/edit/", views.patient_edit, name="edit"),
+    path("<int:patient_id>/access-log/", views.patient_access_log, name="access_log"),
+    path("<int:patient_id>/conditions/new/", views.condition_add, name="condition_add"),
+    path("<int:patient_id>/conditions/<int:condition_id>/", views.condition_edit, name="condition_edit"),
+    path("<int:patient_id>/medications/new/", views.medication_add, name="medication_add"),
+    path("<int:patient_id>/medications/<int:medication_id>/", views.medication_edit, name="medication_edit"),
+    path("<int:patient_id>/scars/new/", views.scar_create, name="scar_create"),
+    path("scars/<int:scar_id>/", views.scar_detail, name="scar"),
+    path("scars/<int:scar_id>/edit/", views.scar_edit, name="scar_edit"),
+    path("scars/<int:scar_id>/assessments/new/", views.assessment_create, name="assessment_create"),
+    path("assessments/<int:assessment_id>/edit/", views.assessment_edit, name="assessment_edit"),
+    path("photos/<int:photo_id>/", views.photo_view, name="photo"),
+]

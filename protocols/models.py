@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from protocols.codes import Stage, Technique
+
+
+class ProtocolParameters(models.Model):
+    """The clinic's adjustable protocol parameters (RULES.md §2 and §6).
+
+    A single row (pk=1) edited by clinic admins in the Django admin. Every decision records the
+    values it was made with, so a later change never rewrites what the engine said before.
+    """
+
+    min_interval_days = models.PositiveSmallIntegerField(
+        default=21, help_text="Earliest next session: days after the last completed session (RULES.md §2)."
+    )
+    max_interval_days = models.PositiveSmallIntegerField(
+        default=42, help_text="Latest next session: days after the last completed session (RULES.md §2)."
+    )
+    spray_max_freeze_seconds = models.PositiveSmallIntegerField(default=20)
+    spray_max_cycles = models.PositiveSmallIntegerField(default=3)
+    contact_max_freeze_seconds = models.PositiveSmallIntegerField(default=30)
+    contact_max_cycles = models.PositiveSmallIntegerField(default=3)
+    intralesional_max_freeze_seconds = models.PositiveSmallIntegerField(default=90)
+    intralesional_max_cycles = models.PositiveSmallIntegerField(default=2)
+    min_session_minutes = models.PositiveSmallIntegerField(default=10)
+    max_session_minutes = models.PositiveSmallIntegerField(default=30)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "protocol parameters"
+        verbose_name_plural = "protocol parameters"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(min_interval_days__gte=1) & models.Q(max_interval_days__gt=models.F("min_interval_days")),
+                name="protocolparameters_interval_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(max_session_minutes__gte=models.F("min_session_minutes")),
+                name="protocolparameters_session_minutes_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return "Protocol parameters"
+
+    @classmethod
+    def current(cls) -> "ProtocolParameters":
+        obj, _ = cls.objects.get_or_create(pk=1)
+        return obj
+
+    def as_engine_parameters(self) -> dict:
+        """The plain dict the pure engine takes (`protocols.engine.evaluate(facts, parameters)`)."""
+        return {
+            "min_interval_days": self.min_interval_days,
+            "max_interval_days": self.max_interval_days,
+            "freeze_limits": {
+                "spray": {"max_freeze_seconds": self.spray_max_freeze_seconds, "max_cycles": self.spray_max_cycles},
+                "contact": {"max_freeze_seconds": self.contact_max_freeze_seconds, "max_cycles": self.contact_max_cycles},
+                "intralesional": {
+                    "max_freeze_seconds": self.intralesional_max_freeze_seconds,
+                    "max_cycles": self.intralesional_max_cycles,
+                },
+            },
+            "session_minutes": {"min": self.min_session_minutes, "max": self.max_session_minutes},
+        }
