@@ -1,6 +1,7 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
+from django.utils import timezone
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -154,7 +155,7 @@ def scar_detail(request: HttpRequest, scar_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def assessment_create(request: HttpRequest, scar_id: int) -> HttpResponse:
     scar = access_scar(request, scar_id, write=True)
-    form = AssessmentForm(request.POST or None, request.FILES or None)
+    form = AssessmentForm(request.POST or None, request.FILES or None, initial={"assessed_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         services.assessment_create(
             scar=scar, assessor=request.user, data=form.model_data(), photos=form.cleaned_data["photos"]

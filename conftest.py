@@ -1,0 +1,61 @@
+"""Shared fixtures: the named personas every test module uses."""
+
+import pytest
+from django.contrib.auth.models import Group
+
+from patients.tests.factories import PatientFactory, ScarAssessmentFactory, ScarFactory, UserFactory
+
+
+def _user_with_role(username: str, role: str | None):
+    user = UserFactory(username=username)
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def clinician(db):
+    return _user_with_role("dr_clinician", "Clinician")
+
+
+@pytest.fixture
+def clinic_admin(db):
+    return _user_with_role("desk_admin", "Clinic admin")
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but with no clinic role."""
+    return _user_with_role("outsider", None)
+
+
+@pytest.fixture
+def clinician_client(client, clinician):
+    client.force_login(clinician)
+    return client
+
+
+@pytest.fixture
+def admin_client_(client, clinic_admin):
+    client.force_login(clinic_admin)
+    return client
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory()
+
+
+@pytest.fixture
+def scar(patient):
+    return ScarFactory(patient=patient)
+
+
+@pytest.fixture
+def assessment(scar, clinician):
+    return ScarAssessmentFactory(scar=scar, assessor=clinician)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"

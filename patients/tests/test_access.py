@@ -1,0 +1,118 @@
+import pytest
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from patients.models import AccessEvent, ScarAssessment
+from patients.tests.factories import ConditionFactory, PatientFactory
+
+PUBLIC_URL_NAMES = {"login"}
+
+
+def _all_patterns(resolver=None, prefix=""):
+    resolver = resolver or get_resolver()
+    for entry in resolver.url_patterns:
+        if isinstance(entry, URLResolver):
+            if entry.app_name == "admin":
+                continue
+            namespace = f"{prefix}{entry.namespace}:" if entry.namespace else prefix
+            yield from _all_patterns(entry, namespace)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{prefix}{entry.name}", entry
+
+
+def _url_for(name: str, pattern: URLPattern) -> str:
+    kwargs = {key: 1 for key in pattern.pattern.converters}
+    return reverse(name, kwargs=kwargs)
+
+
+@pytest.mark.django_db
+def test_every_page_redirects_an_anonymous_user_to_login(client: Client, assessment):
+    checked = 0
+    for name, pattern in _all_patterns():
+        if name in PUBLIC_URL_NAMES or name.startswith("public"):
+            continue
+        url = _url_for(name, pattern)
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+        checked += 1
+    assert checked >= 10
+
+
+@pytest.mark.django_db
+def test_user_without_a_clinic_role_gets_404_for_a_patient(client, outsider, patient):
+    client.force_login(outsider)
+    assert client.get(reverse("patients:detail", args=[patient.pk])).status_code == 404
+    assert client.get(reverse("patients:list")).status_code == 404
+
+
+def test_clinic_admin_cannot_create_an_assessment(admin_client_, scar):
+    url = reverse("patients:assessment_create", args=[scar.pk])
+    assert admin_client_.get(url).status_code == 403
+    response = admin_client_.post(url, {"assessed_on": "2026-11-01"})
+    assert response.status_code == 403
+    assert not ScarAssessment.objects.exists()
+
+
+def test_clinic_admin_cannot_add_a_scar_or_a_condition(admin_client_, patient):
+    assert admin_client_.post(reverse("patients:scar_create", args=[patient.pk]), {}).status_code == 403
+    assert admin_client_.post(reverse("patients:condition_add", args=[patient.pk]), {"code": "raynaud"}).status_code == 403
+    assert not patient.scars.exists() and not patient.conditions.exists()
+
+
+def test_clinic_admin_edits_demographics_but_not_clinical_facts(admin_client_, patient):
+    response = admin_client_.post(
+        reverse("patients:edit", args=[patient.pk]),
+        {
+            "given_name": "Renamed",
+            "family_name": patient.family_name,
+            "birth_date": "1985-04-12",
+            "sex": "female",
+            "preferred_language": "es",
+            "fitzpatrick": "6",
+            "pregnancy_status": "yes",
+            "mrn": patient.mrn,
+        },
+    )
+    assert response.status_code == 302
+    patient.refresh_from_db()
+    assert patient.given_name == "Renamed"
+    assert patient.preferred_language == "es"
+    assert patient.fitzpatrick == 2
+    assert patient.pregnancy_status == "no"
+
+
+def test_condition_of_another_patient_is_not_found_through_this_patients_url(clinician_client, patient):
+    other = ConditionFactory(patient=PatientFactory())
+    response = clinician_client.get(reverse("patients:condition_edit", args=[patient.pk, other.pk]))
+    assert response.status_code == 404
+
+
+def test_unknown_patient_id_is_404_not_an_error(clinician_client):
+    assert clinician_client.get(reverse("patients:detail", args=[999999])).status_code == 404
+
+
+def test_reading_a_patient_is_recorded(clinician_client, clinician, patient):
+    clinician_client.get(reverse("patients:detail", args=[patient.pk]))
+    event = AccessEvent.objects.get()
+    assert (event.user, event.patient, event.action) == (clinician, patient, "view")
+
+
+def test_post_without_csrf_token_is_rejected(clinician, patient):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(clinician)
+    response = client.post(reverse("patients:condition_add", args=[patient.pk]), {"code": "raynaud"})
+    assert response.status_code == 403
+    assert not patient.conditions.exists()
+
+
+def test_script_in_a_patient_name_is_shown_as_text(clinician_client):
+    patient = PatientFactory(given_name="<script>alert(1)</script>")
+    body = clinician_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_photo_of_a_patient_is_not_served_to_a_user_without_role(client, outsider):
+    client.force_login(outsider)
+    assert client.get(reverse("patients:photo", args=[1])).status_code == 404
