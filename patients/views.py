@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -18,6 +20,8 @@ from patients.access import (
 )
 from patients.forms import AssessmentForm, ConditionForm, MedicationForm, PatientForm, ScarForm
 from patients.models import AccessEvent, PatientCondition, PatientMedication
+from protocols import services as protocol_services
+from protocols.forms import OverrideForm
 
 PAGE_SIZE = 25
 
@@ -146,9 +150,37 @@ def scar_edit(request: HttpRequest, scar_id: int) -> HttpResponse:
     return render(request, "form_page.html", {"form": form, "title": f"Edit scar: {scar.label}", "patient": scar.patient})
 
 
+@require_http_methods(["GET", "POST"])
 def scar_detail(request: HttpRequest, scar_id: int) -> HttpResponse:
-    scar = access_scar(request, scar_id)
-    context = {"scar": scar, "patient": scar.patient, "assessments": selectors.scar_assessments(scar=scar)}
+    """The scar, its assessments and the eligibility panel; a POST records an override."""
+    scar = access_scar(request, scar_id, write=request.method == "POST")
+    override_form = None
+    if request.method == "POST":
+        override_form = OverrideForm(request.POST)
+        if override_form.is_valid():
+            data = override_form.cleaned_data
+            try:
+                protocol_services.decision_override(
+                    scar=scar, on_date=data["on"], technique=data["technique"], stage=data["stage"],
+                    user=request.user, reason=data["reason"],
+                )
+            except protocol_services.OverrideRefused as refused:
+                override_form.add_error(None, str(refused))
+            else:
+                messages.success(request, f"Override recorded for {data['on']:%Y-%m-%d}.")
+                query = urlencode({"on": data["on"].isoformat(), "technique": data["technique"], "stage": data["stage"]})
+                return redirect(f"{request.path}?{query}")
+    panel = protocol_services.eligibility_panel(
+        scar=scar, params=request.POST if request.method == "POST" else request.GET, today=timezone.localdate()
+    )
+    context = {
+        "scar": scar,
+        "patient": scar.patient,
+        "assessments": selectors.scar_assessments(scar=scar),
+        "panel": panel,
+        "override_form": override_form or OverrideForm(initial=panel.values),
+        "overrides": protocol_services.scar_overrides(scar=scar),
+    }
     return render(request, "patients/scar_detail.html", context)
 
 

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Length
+from django.db.models.lookups import GreaterThanOrEqual
 from simple_history.models import HistoricalRecords
 
 from protocols.codes import Stage, Technique
@@ -66,3 +68,77 @@ class ProtocolParameters(models.Model):
             },
             "session_minutes": {"min": self.min_session_minutes, "max": self.max_session_minutes},
         }
+
+
+MIN_OVERRIDE_REASON = 10  # characters (RULES.md)
+
+
+class Outcome(models.TextChoices):
+    ELIGIBLE = "eligible", "Eligible"
+    NEEDS_OVERRIDE = "needs_override", "Needs a clinician's override"
+    BLOCKED = "blocked", "Blocked"
+
+
+class Evaluation(models.Model):
+    """What the engine said, exactly: the facts it read, the decision, the parameters and ruleset.
+
+    Stored for every decision that leads to a booking, a treatment or an override, and never
+    changed afterwards.
+    """
+
+    class Purpose(models.TextChoices):
+        CHECK = "check", "Eligibility check"
+        BOOKING = "booking", "Booking"
+        TREATMENT = "treatment", "Treatment (check-in)"
+
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="evaluations")
+    scar = models.ForeignKey("patients.Scar", on_delete=models.PROTECT, related_name="evaluations")
+    on_date = models.DateField()
+    stage = models.CharField(max_length=10, choices=Stage.choices)
+    technique = models.CharField(max_length=20, choices=Technique.choices)
+    purpose = models.CharField(max_length=10, choices=Purpose.choices)
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    ruleset = models.CharField(max_length=40)
+    facts = models.JSONField()
+    decision = models.JSONField()
+    parameters = models.JSONField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["scar", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_outcome_display()} for {self.scar} on {self.on_date} ({self.get_purpose_display()})"
+
+    @property
+    def findings(self) -> list[dict]:
+        return self.decision.get("findings", [])
+
+
+class Override(models.Model):
+    """A clinician's recorded decision to go ahead despite `needs_override` findings."""
+
+    evaluation = models.OneToOneField(Evaluation, on_delete=models.PROTECT, related_name="override")
+    # Copied from the evaluation so the database itself refuses an override of anything else.
+    overridden_outcome = models.CharField(max_length=20, choices=Outcome.choices, default=Outcome.NEEDS_OVERRIDE)
+    reason = models.TextField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(overridden_outcome=Outcome.NEEDS_OVERRIDE),
+                name="override_only_needs_override",
+            ),
+            models.CheckConstraint(
+                condition=GreaterThanOrEqual(Length("reason"), MIN_OVERRIDE_REASON),
+                name="override_reason_at_least_10_chars",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Override by {self.created_by} on {self.created_at:%Y-%m-%d}"

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from protocols import views
+
+app_name = "protocols"
+
+urlpatterns = [
+    path("protocols/rules/", views.rule_catalogue, name="rules"),
+    path("api/protocols/evaluate", views.api_evaluate, name="api_evaluate"),
+]

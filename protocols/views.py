@@ -1,0 +1,49 @@
+import json
+
+from django.contrib.auth.decorators import login_not_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+
+from patients.access import is_clinic_staff, require_clinic_staff
+from protocols import services
+from protocols.engine import FactsError
+from protocols.rules import RULES, SOURCES
+
+
+def rule_catalogue(request: HttpRequest) -> HttpResponse:
+    require_clinic_staff(request.user)
+    rules = [
+        {"rule": rule, "sources": [(source, SOURCES.get(source, source)) for source in rule.sources]}
+        for rule in sorted(RULES, key=lambda r: ({"block": 0, "override": 1, "warn": 2}[r.severity], r.code))
+    ]
+    return render(request, "protocols/rule_catalogue.html", {"rules": rules, "sources": SOURCES})
+
+
+def _json_errors(errors: list[dict], status: int) -> JsonResponse:
+    return JsonResponse({"errors": errors}, status=status)
+
+
+# Side-effect free (it only evaluates the posted document), so it needs no CSRF token; it still
+# needs a logged-in clinic user. LoginRequiredMiddleware would answer with a redirect to the
+# log-in page, which an API client cannot use, so the check is done here with a 401.
+@csrf_exempt
+@login_not_required
+def api_evaluate(request: HttpRequest) -> JsonResponse:
+    if not request.user.is_authenticated:
+        return _json_errors([{"field": "", "message": "Log in first."}], 401)
+    if not is_clinic_staff(request.user):
+        return _json_errors([{"field": "", "message": "Clinic staff only."}], 403)
+    if request.method != "POST":
+        response = _json_errors([{"field": "", "message": "Use POST with the facts document as JSON."}], 405)
+        response["Allow"] = "POST"
+        return response
+    try:
+        facts = json.loads(request.body)
+    except (ValueError, UnicodeDecodeError) as error:
+        return _json_errors([{"field": "", "message": f"The body is not valid JSON: {error}"}], 400)
+    try:
+        decision = services.protocol_evaluate(facts)
+    except FactsError as error:
+        return _json_errors(error.errors, 400)
+    return JsonResponse(decision)
