@@ -53,6 +53,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    "sessions.middleware.ClinicTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "cryocare.urls"

@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
     path("", include("protocols.urls")),
+    path("schedule/", include("sessions.urls")),
 ]

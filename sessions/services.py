@@ -1,0 +1,385 @@
+"""Writes to the schedule and the treatment record. Each service validates, then changes, atomically.
+
+Every booking and every check-in runs the protocol engine and stores what it said
+(`protocols.models.Evaluation`); a block stops it, an override needs a clinician's reason.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from patients.access import is_clinician
+from patients.models import Patient, Scar, ScarStatus
+from protocols.codes import Stage
+from protocols.models import MIN_OVERRIDE_REASON, Evaluation, Outcome
+from protocols.services import evaluation_record, override_record
+from sessions.models import (
+    Appointment,
+    AppointmentScar,
+    AppointmentStatus,
+    Room,
+    SessionAddendum,
+    SessionAdverseEvent,
+    TreatmentSession,
+)
+
+
+class ScheduleError(Exception):
+    """A booking or a change the schedule refuses; `evaluations` holds the engine's decisions, if any."""
+
+    def __init__(self, message: str, *, field: str | None = None, evaluations: list[Evaluation] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.evaluations = evaluations or []
+
+
+@dataclass
+class PlannedScar:
+    scar: Scar
+    technique: str
+
+
+TRANSITIONS: dict[str, set[str]] = {
+    AppointmentStatus.REQUESTED: {AppointmentStatus.SCHEDULED, AppointmentStatus.CANCELLED},
+    AppointmentStatus.SCHEDULED: {AppointmentStatus.CHECKED_IN, AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW},
+    AppointmentStatus.CHECKED_IN: {AppointmentStatus.COMPLETED, AppointmentStatus.CANCELLED},
+    AppointmentStatus.COMPLETED: set(),
+    AppointmentStatus.CANCELLED: set(),
+    AppointmentStatus.NO_SHOW: set(),
+}
+
+
+def _require_transition(appointment: Appointment, to: str) -> None:
+    if to not in TRANSITIONS[appointment.status]:
+        raise ScheduleError(
+            f"An appointment that is {appointment.get_status_display().lower()} cannot become "
+            f"{AppointmentStatus(to).label.lower()}."
+        )
+
+
+def _evaluate_all(*, planned: list[PlannedScar], on_date: date, stage: str, purpose: str, user) -> list[Evaluation]:
+    return [
+        evaluation_record(scar=p.scar, on_date=on_date, technique=p.technique, stage=stage, purpose=purpose, user=user)
+        for p in planned
+    ]
+
+
+def _apply_overrides(*, evaluations: list[Evaluation], user, reason: str, action: str) -> bool:
+    """Override what needs it. Returns False when an override is needed but this user cannot give one.
+
+    Raises ScheduleError for a block, or when a clinician gives no (or too short a) reason.
+    """
+    blocked = [e for e in evaluations if e.outcome == Outcome.BLOCKED]
+    if blocked:
+        raise ScheduleError(f"The protocol blocks this {action}.", evaluations=evaluations)
+    needing = [e for e in evaluations if e.outcome == Outcome.NEEDS_OVERRIDE]
+    if not needing:
+        return True
+    if not is_clinician(user):
+        return False
+    reason = (reason or "").strip()
+    if len(reason) < MIN_OVERRIDE_REASON:
+        raise ScheduleError(
+            f"The protocol needs a clinician's override for this {action}: give a reason of at least "
+            f"{MIN_OVERRIDE_REASON} characters.",
+            field="override_reason",
+            evaluations=evaluations,
+        )
+    for evaluation in needing:
+        override_record(evaluation=evaluation, user=user, reason=reason)
+    return True
+
+
+def _save_slot(appointment: Appointment) -> None:
+    try:
+        with transaction.atomic():
+            appointment.save()
+    except IntegrityError as error:
+        if "overlap" in str(error):
+            raise ScheduleError(
+                "That time is taken: the clinician, the room or the patient already has an appointment then.",
+                field="starts_at",
+            ) from None
+        raise
+
+
+def _check_plan(*, patient: Patient, planned: list[PlannedScar], clinician, room: Room, minutes: int) -> None:
+    if not planned:
+        raise ScheduleError("Choose at least one scar to treat.", field="scars")
+    for p in planned:
+        if p.scar.patient_id != patient.pk:
+            raise ScheduleError("A scar on this appointment belongs to another patient.", field="scars")
+        if p.scar.status != ScarStatus.ACTIVE:
+            raise ScheduleError(f"{p.scar.label} is resolved and is not treated any more.", field="scars")
+    if not is_clinician(clinician):
+        raise ScheduleError("Choose a clinician.", field="clinician")
+    if not room.active:
+        raise ScheduleError(f"{room} is not in use.", field="room")
+    if minutes < 5:
+        raise ScheduleError("An appointment lasts at least 5 minutes.", field="minutes")
+
+
+@transaction.atomic
+def appointment_book(
+    *,
+    patient: Patient,
+    planned: list[PlannedScar],
+    clinician,
+    room: Room,
+    starts_at: datetime,
+    minutes: int,
+    user,
+    override_reason: str = "",
+    notes: str = "",
+) -> Appointment:
+    """Book after the engine's `schedule` check of every scar on the appointment's date.
+
+    Blocked: refused. Needs an override: a clinician's reason books it; a clinic admin's booking
+    waits as a request that a clinician approves. Eligible: booked.
+    """
+    _check_plan(patient=patient, planned=planned, clinician=clinician, room=room, minutes=minutes)
+    on_date = timezone.localdate(starts_at)
+    evaluations = _evaluate_all(
+        planned=planned, on_date=on_date, stage=Stage.SCHEDULE, purpose=Evaluation.Purpose.BOOKING, user=user
+    )
+    overridden = _apply_overrides(evaluations=evaluations, user=user, reason=override_reason, action="booking")
+    appointment = Appointment(
+        patient=patient,
+        clinician=clinician,
+        room=room,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        status=AppointmentStatus.SCHEDULED if overridden else AppointmentStatus.REQUESTED,
+        booked_by=user,
+        notes=notes,
+    )
+    _save_slot(appointment)
+    AppointmentScar.objects.bulk_create(
+        AppointmentScar(appointment=appointment, scar=p.scar, technique=p.technique, booking_evaluation=e)
+        for p, e in zip(planned, evaluations, strict=True)
+    )
+    return appointment
+
+
+@transaction.atomic
+def appointment_approve(*, appointment: Appointment, user, reason: str) -> Appointment:
+    """A clinician approves a requested booking by overriding the findings it was booked with."""
+    _require_transition(appointment, AppointmentStatus.SCHEDULED)
+    if not is_clinician(user):
+        raise ScheduleError("Only a clinician can approve a booking that needs an override.")
+    evaluations = [p.booking_evaluation for p in appointment.planned.select_related("booking_evaluation")]
+    _apply_overrides(evaluations=[e for e in evaluations if e and not hasattr(e, "override")], user=user, reason=reason,
+                     action="booking")
+    appointment.status = AppointmentStatus.SCHEDULED
+    appointment.save(update_fields=["status"])
+    return appointment
+
+
+@transaction.atomic
+def appointment_reschedule(
+    *, appointment: Appointment, starts_at: datetime, minutes: int, clinician, room: Room, user, override_reason: str = ""
+) -> Appointment:
+    """Move a booking; the engine checks the new date again. The old times stay in the history."""
+    if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.REQUESTED):
+        raise ScheduleError(f"A {appointment.get_status_display().lower()} appointment cannot be rescheduled.")
+    planned_rows = list(appointment.planned.select_related("scar__patient"))
+    planned = [PlannedScar(scar=row.scar, technique=row.technique) for row in planned_rows]
+    _check_plan(patient=appointment.patient, planned=planned, clinician=clinician, room=room, minutes=minutes)
+    evaluations = _evaluate_all(
+        planned=planned,
+        on_date=timezone.localdate(starts_at),
+        stage=Stage.SCHEDULE,
+        purpose=Evaluation.Purpose.BOOKING,
+        user=user,
+    )
+    overridden = _apply_overrides(evaluations=evaluations, user=user, reason=override_reason, action="booking")
+    appointment.starts_at = starts_at
+    appointment.ends_at = starts_at + timedelta(minutes=minutes)
+    appointment.clinician = clinician
+    appointment.room = room
+    appointment.status = AppointmentStatus.SCHEDULED if overridden else AppointmentStatus.REQUESTED
+    _save_slot(appointment)
+    for row, evaluation in zip(planned_rows, evaluations, strict=True):
+        row.booking_evaluation = evaluation
+        row.save(update_fields=["booking_evaluation"])
+    return appointment
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, user, reason: str) -> Appointment:
+    _require_transition(appointment, AppointmentStatus.CANCELLED)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ScheduleError("Give the reason for cancelling.", field="reason")
+    appointment.status = AppointmentStatus.CANCELLED
+    appointment.cancel_reason = reason[:300]
+    appointment.save(update_fields=["status", "cancel_reason"])
+    return appointment
+
+
+@transaction.atomic
+def appointment_no_show(*, appointment: Appointment, user) -> Appointment:
+    _require_transition(appointment, AppointmentStatus.NO_SHOW)
+    appointment.status = AppointmentStatus.NO_SHOW
+    appointment.save(update_fields=["status"])
+    return appointment
+
+
+@transaction.atomic
+def appointment_check_in(*, appointment: Appointment, user, override_reason: str = "", today: date | None = None) -> Appointment:
+    """Check the patient in: the engine re-checks every scar at stage `treat` (consent, today's site findings).
+
+    A block stops the treatment. Findings that need an override need a clinician's reason now.
+    Opens one treatment record per planned scar.
+    """
+    _require_transition(appointment, AppointmentStatus.CHECKED_IN)
+    today = today or timezone.localdate()
+    planned_rows = list(appointment.planned.select_related("scar__patient"))
+    planned = [PlannedScar(scar=row.scar, technique=row.technique) for row in planned_rows]
+    evaluations = _evaluate_all(
+        planned=planned, on_date=today, stage=Stage.TREAT, purpose=Evaluation.Purpose.TREATMENT, user=user
+    )
+    if not _apply_overrides(evaluations=evaluations, user=user, reason=override_reason, action="treatment"):
+        raise ScheduleError(
+            "The protocol needs a clinician's override before this treatment: a clinician must check the patient in.",
+            evaluations=evaluations,
+        )
+    for p, evaluation in zip(planned, evaluations, strict=True):
+        TreatmentSession.objects.create(
+            appointment=appointment, scar=p.scar, technique=p.technique, performed_on=today, treat_evaluation=evaluation
+        )
+    appointment.status = AppointmentStatus.CHECKED_IN
+    appointment.save(update_fields=["status"])
+    return appointment
+
+
+@dataclass
+class ParameterLimits:
+    max_freeze_seconds: int
+    max_cycles: int
+    min_minutes: int
+    max_minutes: int
+
+
+def parameter_limits(technique: str, parameters: dict) -> ParameterLimits:
+    limits = parameters["freeze_limits"][technique]
+    return ParameterLimits(
+        max_freeze_seconds=limits["max_freeze_seconds"],
+        max_cycles=limits["max_cycles"],
+        min_minutes=parameters["session_minutes"]["min"],
+        max_minutes=parameters["session_minutes"]["max"],
+    )
+
+
+def parameter_problems(*, technique: str, freeze_seconds, cycles, started_at, ended_at, parameters: dict) -> dict[str, str]:
+    """Values outside RULES.md §6 (as set in the clinic's parameters), by field: allowed only with a reason."""
+    limits = parameter_limits(technique, parameters)
+    problems: dict[str, str] = {}
+    if freeze_seconds is not None and freeze_seconds > limits.max_freeze_seconds:
+        problems["freeze_seconds"] = f"Above the {limits.max_freeze_seconds} s per cycle of the protocol for this technique."
+    if cycles is not None and not 1 <= cycles <= limits.max_cycles:
+        problems["cycles"] = f"Outside the protocol's 1–{limits.max_cycles} cycles for this technique."
+    if started_at and ended_at:
+        minutes = (datetime.combine(date.min, ended_at) - datetime.combine(date.min, started_at)).total_seconds() / 60
+        if minutes < 0:
+            problems["ended_at"] = "The end time is before the start time."
+        elif not limits.min_minutes <= minutes <= limits.max_minutes:
+            problems["ended_at"] = f"The session took {minutes:.0f} min; the protocol says {limits.min_minutes}–{limits.max_minutes} min."
+    return problems
+
+
+class RecordLocked(ScheduleError):
+    pass
+
+
+def _require_open(session: TreatmentSession) -> None:
+    if session.locked:
+        raise RecordLocked("This session is signed and locked. Add an addendum instead.")
+
+
+@transaction.atomic
+def treatment_update(*, session: TreatmentSession, data: dict, parameters: dict, user) -> TreatmentSession:
+    session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+    _require_open(session)
+    merged = {f: data.get(f, getattr(session, f)) for f in ("technique", "freeze_seconds", "cycles", "started_at", "ended_at")}
+    problems = parameter_problems(parameters=parameters, **merged)
+    if problems and not (data.get("out_of_range_reason") or "").strip():
+        raise ScheduleError(
+            "Parameters outside the protocol need a recorded reason: " + " ".join(problems.values()),
+            field="out_of_range_reason",
+        )
+    for name, value in data.items():
+        setattr(session, name, value)
+    session.save()
+    return session
+
+
+CHECKLIST = (
+    "check_diagnosis_confirmed",
+    "check_contraindications_reviewed",
+    "check_site_disinfected",
+    "check_no_sun_7_days",
+    "check_medications_disclosed",
+)
+
+
+def completion_problems(session: TreatmentSession) -> list[str]:
+    problems = []
+    label = session.scar.label
+    for name in ("freeze_seconds", "cycles", "observation_minutes"):
+        if getattr(session, name) is None:
+            problems.append(f"{label}: {TreatmentSession._meta.get_field(name).verbose_name} is missing.")
+    if not session.immediate_reaction.strip():
+        problems.append(f"{label}: record the immediate local reaction.")
+    for name in CHECKLIST:
+        if not getattr(session, name):
+            problems.append(f"{label}: checklist item “{TreatmentSession._meta.get_field(name).verbose_name}” not confirmed.")
+    return problems
+
+
+@transaction.atomic
+def appointment_complete(*, appointment: Appointment, user) -> Appointment:
+    """Sign and lock every treatment record of the visit; the scars' next windows move."""
+    if not is_clinician(user):
+        raise ScheduleError("Only a clinician can sign a session.")
+    _require_transition(appointment, AppointmentStatus.COMPLETED)
+    sessions = list(appointment.treatments.select_related("scar").select_for_update(of=("self",)))
+    problems = [p for s in sessions for p in completion_problems(s)]
+    if not sessions:
+        problems.append("There is no treatment record to sign.")
+    if problems:
+        raise ScheduleError("The session cannot be completed yet: " + " ".join(problems))
+    now = timezone.now()
+    for session in sessions:
+        session.completed_at = now
+        session.completed_by = user
+        session.save(update_fields=["completed_at", "completed_by"])
+    appointment.status = AppointmentStatus.COMPLETED
+    appointment.save(update_fields=["status"])
+    return appointment
+
+
+@transaction.atomic
+def adverse_event_add(*, session: TreatmentSession, code: str, note: str, user) -> SessionAdverseEvent:
+    # Adverse events often show days later: they are added to signed records too.
+    return SessionAdverseEvent.objects.create(session=session, code=code, note=note, recorded_by=user)
+
+
+@transaction.atomic
+def adverse_event_resolve(*, event: SessionAdverseEvent, resolved_on: date, user) -> SessionAdverseEvent:
+    if resolved_on < event.session.performed_on:
+        raise ScheduleError("An adverse event cannot resolve before the session.", field="resolved_on")
+    event.resolved_on = resolved_on
+    event.save(update_fields=["resolved_on"])
+    return event
+
+
+@transaction.atomic
+def addendum_add(*, session: TreatmentSession, text: str, user) -> SessionAddendum:
+    text = (text or "").strip()
+    if len(text) < 3:
+        raise ScheduleError("Write the addendum.", field="text")
+    return SessionAddendum.objects.create(session=session, text=text, author=user)
