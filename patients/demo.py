@@ -146,8 +146,8 @@ def _plan(rng: random.Random, today: date, age: int, scenario: str) -> dict:
         while day <= today and len(assessments) < 4:
             assessments.append({"date": day, "vss": list(vss), "length": length, "height": height})
             # Each later assessment shows some improvement.
-            vss[2] = max(0, vss[2] - rng.randint(0, 1))
-            vss[3] = max(0, vss[3] - rng.randint(0, 1))
+            vss[2] = max(2, vss[2] - rng.randint(0, 1))
+            vss[3] = max(1, vss[3] - rng.randint(0, 1))
             height = max(1, height - rng.randint(0, 1))
             day = day + timedelta(days=rng.randint(28, 60))
         scars.append({"site": site, "onset": onset, "morphology": morphology, "assessments": assessments,

@@ -8,6 +8,11 @@ ADMIN_SITE_PERMISSIONS = {
     "Clinic admin": [
         ("protocols", "view_protocolparameters"),
         ("protocols", "change_protocolparameters"),
+        *[
+            ("treatment_sessions", f"{action}_{model}")
+            for model in ("clinic", "openinghours", "room", "workinghours", "closure")
+            for action in ("view", "add", "change")
+        ],
     ],
 }
 

@@ -22,6 +22,7 @@ from patients.forms import AssessmentForm, ConditionForm, MedicationForm, Patien
 from patients.models import AccessEvent, PatientCondition, PatientMedication
 from protocols import services as protocol_services
 from protocols.forms import OverrideForm
+from sessions import selectors as session_selectors
 
 PAGE_SIZE = 25
 
@@ -68,7 +69,7 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "medications": patient.medications.all(),
         "scars": selectors.scars_with_latest_assessment(patient=patient),
         "history": selectors.patient_history(patient=patient, limit=30),
-        "access_events": patient.access_events.select_related("user")[:15],
+        "appointments": session_selectors.patient_appointments(patient=patient)[:20],
     }
     return render(request, "patients/patient_detail.html", context)
 
@@ -180,6 +181,10 @@ def scar_detail(request: HttpRequest, scar_id: int) -> HttpResponse:
         "panel": panel,
         "override_form": override_form or OverrideForm(initial=panel.values),
         "overrides": protocol_services.scar_overrides(scar=scar),
+        "course": session_selectors.scar_course(scar=scar),
+        "window": session_selectors.scar_window(scar=scar),
+        "upcoming": session_selectors.scar_upcoming_appointment(scar=scar),
+        "today": timezone.localdate(),
     }
     return render(request, "patients/scar_detail.html", context)
 

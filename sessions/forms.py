@@ -1,0 +1,145 @@
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from patients.access import CLINICIAN
+from protocols.codes import AdverseEvent, Technique
+from sessions.models import Room, TreatmentSession
+from sessions.services import parameter_problems
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+
+
+class ClinicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.get_full_name() or obj.get_username()
+
+
+def clinicians():
+    return get_user_model().objects.filter(groups__name=CLINICIAN, is_active=True).order_by("last_name", "username")
+
+
+class SlotForm(forms.Form):
+    starts_at = forms.DateTimeField(label="Start", widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=240)
+    clinician = ClinicianChoiceField(queryset=clinicians())
+    room = forms.ModelChoiceField(queryset=Room.objects.filter(active=True))
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Override reason (clinicians)",
+        help_text="Needed only when the protocol asks for a clinician's override (at least 10 characters).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = clinicians()
+        self.fields["room"].queryset = Room.objects.filter(active=True)
+
+    def clean_starts_at(self):
+        starts_at = self.cleaned_data["starts_at"]
+        if starts_at < timezone.now():
+            raise forms.ValidationError("Choose a time in the future.")
+        return starts_at
+
+
+class BookingForm(SlotForm):
+    notes = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, scars=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scars = list(scars)
+        for scar in self.scars:
+            self.fields[f"treat_{scar.pk}"] = forms.BooleanField(required=False, label=scar.label)
+            self.fields[f"technique_{scar.pk}"] = forms.ChoiceField(
+                choices=Technique.choices, initial=Technique.CONTACT, label="Technique"
+            )
+
+    def scar_rows(self):
+        return [(scar, self[f"treat_{scar.pk}"], self[f"technique_{scar.pk}"]) for scar in self.scars]
+
+    def planned(self) -> list[tuple]:
+        return [
+            (scar, self.cleaned_data[f"technique_{scar.pk}"]) for scar in self.scars if self.cleaned_data.get(f"treat_{scar.pk}")
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if self.scars and not any(data.get(f"treat_{scar.pk}") for scar in self.scars):
+            self.add_error(None, "Choose at least one scar to treat.")
+        return data
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class TreatmentForm(forms.ModelForm):
+    class Meta:
+        model = TreatmentSession
+        fields = [
+            "technique",
+            "cryogen",
+            "applicator",
+            "freeze_seconds",
+            "cycles",
+            "thaw_seconds",
+            "check_diagnosis_confirmed",
+            "check_contraindications_reviewed",
+            "check_site_disinfected",
+            "check_no_sun_7_days",
+            "check_medications_disclosed",
+            "immediate_reaction",
+            "observation_minutes",
+            "adjunct_drug",
+            "adjunct_dose",
+            "adjunct_lot",
+            "started_at",
+            "ended_at",
+            "out_of_range_reason",
+            "notes",
+        ]
+        widgets = {
+            "started_at": TIME,
+            "ended_at": TIME,
+            "out_of_range_reason": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, parameters: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parameters = parameters
+        for name in ("freeze_seconds", "cycles", "thaw_seconds", "observation_minutes"):
+            self.fields[name].widget.attrs["min"] = 0
+
+    def clean(self):
+        data = super().clean()
+        if data.get("technique"):
+            problems = parameter_problems(
+                technique=data["technique"],
+                freeze_seconds=data.get("freeze_seconds"),
+                cycles=data.get("cycles"),
+                started_at=data.get("started_at"),
+                ended_at=data.get("ended_at"),
+                parameters=self.parameters,
+            )
+            if problems and not (data.get("out_of_range_reason") or "").strip():
+                for name, message in problems.items():
+                    self.add_error(name, f"{message} Record the reason below to keep this value.")
+                self.add_error("out_of_range_reason", "Required: a value is outside the protocol's range.")
+        return data
+
+
+class AdverseEventForm(forms.Form):
+    code = forms.ChoiceField(choices=AdverseEvent.choices, label="Adverse event")
+    note = forms.CharField(required=False, max_length=300)
+
+
+class ResolveForm(forms.Form):
+    resolved_on = forms.DateField(widget=DATE)
+
+
+class AddendumForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Addendum", min_length=3, max_length=5000)

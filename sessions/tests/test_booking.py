@@ -1,0 +1,209 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from patients.tests.factories import ConditionFactory, ScarAssessmentFactory
+from protocols.models import Evaluation, Override
+from sessions import services
+from sessions.models import Appointment, AppointmentStatus
+from sessions.tests.factories import RoomFactory, TreatmentSessionFactory
+
+UTC = datetime.UTC
+
+
+def booked():
+    """Appointments made by the test (the treated scar's past, completed one aside)."""
+    return Appointment.objects.exclude(status=AppointmentStatus.COMPLETED)
+
+
+@pytest.fixture
+def room(db):
+    return RoomFactory(name="Room A")
+
+
+@pytest.fixture
+def treated_scar(scar, clinician):
+    """A scar assessed and treated once, 2026-11-02."""
+    ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 10, 20))
+    TreatmentSessionFactory(scar=scar, performed_on=datetime.date(2026, 11, 2), completed_by=clinician,
+                            completed_at=datetime.datetime(2026, 11, 2, 12, tzinfo=UTC))
+    return scar
+
+
+def _book(scar, clinician, room, user, day: datetime.date, reason: str = "", hour: int = 10):
+    return services.appointment_book(
+        patient=scar.patient,
+        planned=[services.PlannedScar(scar=scar, technique="contact")],
+        clinician=clinician,
+        room=room,
+        starts_at=datetime.datetime.combine(day, datetime.time(hour), tzinfo=UTC),
+        minutes=30,
+        user=user,
+        override_reason=reason,
+    )
+
+
+def test_booking_inside_the_window_is_scheduled_with_its_evaluation(treated_scar, clinician, room):
+    appointment = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))  # day 21
+    assert appointment.status == AppointmentStatus.SCHEDULED
+    planned = appointment.planned.get()
+    assert planned.booking_evaluation.outcome == "eligible"
+    assert planned.booking_evaluation.purpose == Evaluation.Purpose.BOOKING
+    assert planned.booking_evaluation.decision["window"] == {"earliest": "2026-11-23", "latest": "2026-12-14"}
+
+
+def test_booking_before_the_window_needs_a_clinicians_reason(treated_scar, clinician, room):
+    with pytest.raises(services.ScheduleError) as refused:
+        _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 22))  # day 20
+    assert refused.value.field == "override_reason"
+    assert [f["code"] for f in refused.value.evaluations[0].decision["findings"] if f["severity"] == "override"] == ["REL-12"]
+    assert not booked().exists() and not Evaluation.objects.exists()
+
+
+def test_clinician_override_books_and_keeps_the_reason(treated_scar, clinician, room):
+    appointment = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 22), reason="Travelling abroad next month")
+    assert appointment.status == AppointmentStatus.SCHEDULED
+    override = Override.objects.get()
+    assert override.evaluation == appointment.planned.get().booking_evaluation
+    assert override.reason == "Travelling abroad next month" and override.created_by == clinician
+
+
+def test_clinic_admin_booking_that_needs_an_override_waits_as_a_request(treated_scar, clinician, clinic_admin, room):
+    appointment = _book(treated_scar, clinician, room, clinic_admin, datetime.date(2026, 11, 22), reason="ignored reason here")
+    assert appointment.status == AppointmentStatus.REQUESTED
+    assert not Override.objects.exists()
+    with pytest.raises(services.ScheduleError):
+        services.appointment_approve(appointment=appointment, user=clinic_admin, reason="I approve this one")
+    services.appointment_approve(appointment=appointment, user=clinician, reason="Agreed with the patient")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.SCHEDULED
+    assert Override.objects.get().created_by == clinician
+
+
+def test_contraindicated_patient_cannot_be_booked_even_with_a_reason(treated_scar, clinician, room):
+    ConditionFactory(patient=treated_scar.patient, code="raynaud")
+    with pytest.raises(services.ScheduleError) as refused:
+        _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25), reason="Patient insists on it")
+    findings = refused.value.evaluations[0].decision["findings"]
+    assert findings[0]["code"] == "ABS-05" and findings[0]["severity"] == "block"
+    assert not booked().exists() and not Override.objects.exists()
+
+
+def test_booking_a_taken_slot_is_refused_by_the_database(treated_scar, clinician, room, scar):
+    _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+    with pytest.raises(services.ScheduleError) as refused:
+        _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+    assert refused.value.field == "starts_at"
+    assert booked().count() == 1
+
+
+@pytest.mark.parametrize(
+    "start,to,allowed",
+    [
+        ("scheduled", "checked_in", True),
+        ("scheduled", "completed", False),
+        ("requested", "checked_in", False),
+        ("completed", "cancelled", False),
+        ("cancelled", "scheduled", False),
+        ("no_show", "checked_in", False),
+        ("checked_in", "completed", True),
+    ],
+)
+def test_status_workflow(start, to, allowed):
+    assert (to in services.TRANSITIONS[start]) is allowed
+
+
+def test_cancel_needs_a_reason_and_is_final(treated_scar, clinician, room):
+    appointment = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+    with pytest.raises(services.ScheduleError):
+        services.appointment_cancel(appointment=appointment, user=clinician, reason="  ")
+    services.appointment_cancel(appointment=appointment, user=clinician, reason="Patient unwell")
+    with pytest.raises(services.ScheduleError, match="cannot become checked in"):
+        services.appointment_check_in(appointment=appointment, user=clinician)
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CANCELLED
+
+
+def test_cancelled_slot_can_be_booked_again(treated_scar, clinician, room):
+    first = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+    services.appointment_cancel(appointment=first, user=clinician, reason="Patient unwell")
+    second = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+    assert second.status == AppointmentStatus.SCHEDULED
+
+
+def test_rescheduling_keeps_the_history_and_rechecks_the_date(treated_scar, clinician, room):
+    appointment = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+    new_start = datetime.datetime(2026, 11, 30, 11, tzinfo=UTC)
+    services.appointment_reschedule(appointment=appointment, starts_at=new_start, minutes=30, clinician=clinician, room=room, user=clinician)
+    appointment.refresh_from_db()
+    assert appointment.starts_at == new_start
+    assert [h.starts_at.day for h in appointment.history.order_by("history_date")][:1] == [25]
+    assert appointment.planned.get().booking_evaluation.on_date == datetime.date(2026, 11, 30)
+    with pytest.raises(services.ScheduleError):  # day 20: needs an override now
+        services.appointment_reschedule(appointment=appointment, starts_at=datetime.datetime(2026, 11, 22, 9, tzinfo=UTC),
+                                        minutes=30, clinician=clinician, room=room, user=clinician)
+
+
+# --- The booking page -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def future_treated_scar(scar, clinician):
+    today = timezone.localdate()
+    ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=today - datetime.timedelta(days=40))
+    last = today - datetime.timedelta(days=25)
+    TreatmentSessionFactory(scar=scar, performed_on=last, completed_by=clinician,
+                            completed_at=datetime.datetime.combine(last, datetime.time(12), tzinfo=UTC))
+    return scar
+
+
+def _post_booking(client, scar, clinician, room, start: datetime.datetime, **extra):
+    data = {
+        "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+        "minutes": 30,
+        "clinician": clinician.pk,
+        "room": room.pk,
+        f"treat_{scar.pk}": "on",
+        f"technique_{scar.pk}": "contact",
+        **extra,
+    }
+    return client.post(reverse("schedule:book", args=[scar.pk]), data)
+
+
+def test_booking_page_shows_the_window(admin_client_, future_treated_scar):
+    response = admin_client_.get(reverse("schedule:book", args=[future_treated_scar.pk]))
+    today = timezone.localdate()
+    assert response.context["window"].earliest == today - datetime.timedelta(days=4)
+    assert response.context["window"].latest == today + datetime.timedelta(days=17)
+    assert b"Book between" in response.content
+
+
+def test_clinic_admin_books_through_the_page(admin_client_, future_treated_scar, clinician, room):
+    start = timezone.localtime() + datetime.timedelta(days=3)
+    start = start.replace(hour=10, minute=0, second=0, microsecond=0)
+    response = _post_booking(admin_client_, future_treated_scar, clinician, room, start)
+    appointment = booked().get()
+    assert response.status_code == 302 and response["Location"] == reverse("schedule:appointment", args=[appointment.pk])
+    assert appointment.booked_by.username == "desk_admin"
+
+
+def test_blocked_booking_page_shows_the_rule_and_source(admin_client_, future_treated_scar, clinician, room):
+    ConditionFactory(patient=future_treated_scar.patient, code="cold_urticaria")
+    start = (timezone.localtime() + datetime.timedelta(days=3)).replace(hour=10, minute=0, second=0, microsecond=0)
+    response = _post_booking(admin_client_, future_treated_scar, clinician, room, start)
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "ABS-01" in body and "S29" in body and "The protocol blocks this booking" in body
+    assert not booked().exists()
+
+
+def test_booking_in_the_past_is_refused_on_the_field(admin_client_, future_treated_scar, clinician, room):
+    response = _post_booking(admin_client_, future_treated_scar, clinician, room, timezone.localtime() - datetime.timedelta(days=1))
+    assert "starts_at" in response.context["form"].errors
+
+
+def test_outsider_cannot_open_the_booking_page(client, outsider, scar):
+    client.force_login(outsider)
+    assert client.get(reverse("schedule:book", args=[scar.pk])).status_code == 404

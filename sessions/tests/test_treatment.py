@@ -1,0 +1,178 @@
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from patients.tests.factories import ScarAssessmentFactory
+from protocols.engine import DEFAULT_PARAMETERS
+from sessions import services
+from sessions.models import AppointmentStatus, SessionAddendum, TreatmentSession
+from sessions.selectors import scar_window
+from sessions.tests.factories import AppointmentScarFactory
+
+TODAY = datetime.date(2026, 11, 22)
+
+GOOD = {
+    "technique": "contact",
+    "cryogen": "liquid_nitrogen",
+    "freeze_seconds": 20,
+    "cycles": 2,
+    "thaw_seconds": 50,
+    "check_diagnosis_confirmed": True,
+    "check_contraindications_reviewed": True,
+    "check_site_disinfected": True,
+    "check_no_sun_7_days": True,
+    "check_medications_disclosed": True,
+    "immediate_reaction": "Erythema",
+    "observation_minutes": 30,
+    "started_at": datetime.time(10, 0),
+    "ended_at": datetime.time(10, 20),
+}
+
+
+@pytest.fixture
+def appointment(scar, clinician):
+    ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 11, 1))
+    planned = AppointmentScarFactory(scar=scar, appointment__clinician=clinician)
+    return planned.appointment
+
+
+@pytest.fixture
+def checked_in(appointment, clinician):
+    services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY)
+    return appointment
+
+
+def test_check_in_runs_the_engine_at_treat_stage_and_opens_a_record(checked_in):
+    session = TreatmentSession.objects.get()
+    assert checked_in.status == AppointmentStatus.CHECKED_IN
+    assert session.treat_evaluation.stage == "treat" and session.treat_evaluation.outcome == "eligible"
+    assert session.performed_on == TODAY and not session.locked
+
+
+def test_check_in_is_blocked_without_consent(appointment, clinician):
+    patient = appointment.patient
+    patient.consent_date, patient.consent_version = None, ""
+    patient.save()
+    with pytest.raises(services.ScheduleError) as refused:
+        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY)
+    assert "ABS-11" in [f["code"] for f in refused.value.evaluations[0].decision["findings"]]
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.SCHEDULED and not TreatmentSession.objects.exists()
+
+
+def test_check_in_is_blocked_by_todays_site_finding(appointment, clinician, scar):
+    ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=TODAY, site_findings=["open_wound"])
+    with pytest.raises(services.ScheduleError):
+        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY)
+
+
+def test_parameters_outside_the_protocol_need_a_reason(checked_in, clinician):
+    session = TreatmentSession.objects.get()
+    too_long = GOOD | {"freeze_seconds": 45}
+    with pytest.raises(services.ScheduleError, match="Above the 30 s"):
+        services.treatment_update(session=session, data=too_long, parameters=DEFAULT_PARAMETERS, user=clinician)
+    services.treatment_update(
+        session=session, data=too_long | {"out_of_range_reason": "Very thick keloid"}, parameters=DEFAULT_PARAMETERS, user=clinician
+    )
+    session.refresh_from_db()
+    assert session.freeze_seconds == 45 and session.out_of_range_reason == "Very thick keloid"
+
+
+@pytest.mark.parametrize(
+    "change,field",
+    [({"cycles": 4}, "cycles"), ({"technique": "spray", "freeze_seconds": 25}, "freeze_seconds"),
+     ({"ended_at": datetime.time(10, 45)}, "ended_at"), ({"ended_at": datetime.time(10, 5)}, "ended_at")],
+)
+def test_each_protocol_range_is_checked(change, field):
+    data = GOOD | change
+    problems = services.parameter_problems(
+        technique=data["technique"], freeze_seconds=data["freeze_seconds"], cycles=data["cycles"],
+        started_at=data["started_at"], ended_at=data["ended_at"], parameters=DEFAULT_PARAMETERS,
+    )
+    assert list(problems) == [field]
+
+
+def test_intralesional_allows_90_seconds_and_two_cycles():
+    problems = services.parameter_problems(technique="intralesional", freeze_seconds=90, cycles=2,
+                                           started_at=None, ended_at=None, parameters=DEFAULT_PARAMETERS)
+    assert problems == {}
+
+
+def test_completing_signs_locks_and_moves_the_window(checked_in, clinician, scar):
+    session = TreatmentSession.objects.get()
+    services.treatment_update(session=session, data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
+    services.appointment_complete(appointment=checked_in, user=clinician)
+    session.refresh_from_db()
+    assert session.locked and session.completed_by == clinician
+    assert checked_in.status == AppointmentStatus.COMPLETED
+    window = scar_window(scar=scar)
+    assert (window.earliest, window.latest) == (TODAY + datetime.timedelta(days=21), TODAY + datetime.timedelta(days=42))
+
+
+def test_incomplete_record_cannot_be_signed(checked_in, clinician):
+    with pytest.raises(services.ScheduleError, match="checklist"):
+        services.appointment_complete(appointment=checked_in, user=clinician)
+    assert not TreatmentSession.objects.get().locked
+
+
+def test_clinic_admin_cannot_sign(checked_in, clinician, clinic_admin):
+    services.treatment_update(session=TreatmentSession.objects.get(), data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
+    with pytest.raises(services.ScheduleError):
+        services.appointment_complete(appointment=checked_in, user=clinic_admin)
+
+
+def test_locked_record_refuses_edits_and_takes_addenda(checked_in, clinician, clinician_client):
+    session = TreatmentSession.objects.get()
+    services.treatment_update(session=session, data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
+    services.appointment_complete(appointment=checked_in, user=clinician)
+    with pytest.raises(services.RecordLocked):
+        services.treatment_update(session=session, data=GOOD | {"freeze_seconds": 5}, parameters=DEFAULT_PARAMETERS, user=clinician)
+    response = clinician_client.post(reverse("schedule:treatment", args=[session.pk]), {**GOOD, "freeze_seconds": 5})
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.freeze_seconds == 20
+    clinician_client.post(reverse("schedule:addendum_add", args=[session.pk]), {"text": "Freeze was 22 s, not 20 s."})
+    assert SessionAddendum.objects.get().text == "Freeze was 22 s, not 20 s."
+    session.refresh_from_db()
+    assert session.freeze_seconds == 20
+
+
+def test_treatment_form_puts_the_range_error_on_the_field(checked_in, clinician_client):
+    session = TreatmentSession.objects.get()
+    data = {k: v.strftime("%H:%M") if isinstance(v, datetime.time) else v for k, v in GOOD.items()}
+    data = {k: ("on" if v is True else v) for k, v in data.items()}
+    response = clinician_client.post(reverse("schedule:treatment", args=[session.pk]), {**data, "cycles": 5})
+    assert response.status_code == 200
+    assert "cycles" in response.context["form"].errors and "out_of_range_reason" in response.context["form"].errors
+
+
+def test_clinic_admin_cannot_open_the_treatment_form(checked_in, admin_client_):
+    session = TreatmentSession.objects.get()
+    assert admin_client_.get(reverse("schedule:treatment", args=[session.pk])).status_code == 403
+
+
+def test_unresolved_adverse_event_blocks_the_next_session(checked_in, clinician, scar):
+    session = TreatmentSession.objects.get()
+    services.treatment_update(session=session, data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
+    services.appointment_complete(appointment=checked_in, user=clinician)
+    event = services.adverse_event_add(session=session, code="frostbite", note="", user=clinician)
+    from protocols.services import scar_decision
+
+    _, decision = scar_decision(scar=scar, on_date=TODAY + datetime.timedelta(days=25), technique="contact")
+    assert decision["outcome"] == "blocked" and decision["findings"][0]["code"] == "ADV-01"
+    services.adverse_event_resolve(event=event, resolved_on=TODAY + datetime.timedelta(days=10), user=clinician)
+    _, decision = scar_decision(scar=scar, on_date=TODAY + datetime.timedelta(days=25), technique="contact")
+    assert decision["outcome"] == "eligible"
+
+
+def test_appointment_page_walks_the_workflow(appointment, clinician_client):
+    url = reverse("schedule:appointment", args=[appointment.pk])
+    assert clinician_client.get(url).status_code == 200
+    clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "complete"]))
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.SCHEDULED  # refused: not checked in
+    clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "check_in"]))
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CHECKED_IN
+    assert clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "explode"])).status_code == 404
