@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench worker
+.PHONY: run test lint bench worker e2e
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,3 +30,7 @@ bench: $(VENV)/.installed
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A cryocare worker --beat --loglevel=info
+
+# Browser tests (Debian's chromium + Playwright), as their own pytest call.
+e2e: $(VENV)/.installed
+	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e -p no:randomly

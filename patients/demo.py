@@ -106,7 +106,7 @@ def seed_demo(*, today: date) -> dict:
         if made:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-            user.groups.add(Group.objects.get(name=spec.role))
+            user.groups.add(Group.objects.get_or_create(name=spec.role)[0])
             created["users"] += 1
         users[spec.username] = user
     clinician = users["clinician"]

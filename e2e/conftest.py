@@ -1,0 +1,76 @@
+"""Browser tests: Debian's Chromium driven by Playwright against Django's live server.
+
+Run with `make e2e` (its own pytest call: the sync Playwright API inside Django's live server
+needs DJANGO_ALLOW_ASYNC_UNSAFE, which must not leak into the main suite).
+"""
+
+import io
+import os
+import shutil
+
+import pytest
+from django.core.management import call_command
+from PIL import Image
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = os.environ.get("E2E_SCREENSHOTS", "")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def demo(transactional_db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+@pytest.fixture
+def page(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def log_in(page, username: str) -> None:
+    page.goto("/accounts/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "cryocare-demo")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/patients/")
+
+
+def shot(page, name: str) -> None:
+    if SHOTS:
+        os.makedirs(SHOTS, exist_ok=True)
+        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+
+
+@pytest.fixture
+def photo_file(tmp_path):
+    path = tmp_path / "scar.jpg"
+    image = Image.new("RGB", (120, 80), (190, 90, 90))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    image.save(path, format="JPEG", exif=exif)
+    return path
