@@ -19,6 +19,7 @@ baseline and latest VSS readings). Nothing here touches the ORM, the clock or se
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -97,15 +98,12 @@ def expand_sources(text: str) -> tuple[str, ...]:
 
 
 class AdverseEventRecord(NamedTuple):
+    """One adverse event of a history entry, with that session's date and status."""
+
+    session_date: date
+    session_status: str
     code: str
     resolved: bool
-
-
-class PastSession(NamedTuple):
-    date: date
-    status: str
-    technique: str | None
-    adverse_events: tuple[AdverseEventRecord, ...]
 
 
 class MedicationRecord(NamedTuple):
@@ -149,9 +147,9 @@ class Context:
     height_mm: float | None
     site_findings: frozenset[str]
     diagnosis_uncertain: bool
-    history: tuple[PastSession, ...]
+    adverse_events: tuple[AdverseEventRecord, ...]  # of every history entry, any status or date
     last_session_date: date | None  # latest completed session strictly before on_date
-    last_sessions: tuple[PastSession, ...]  # the completed session(s) on that date
+    last_session_adverse_events: tuple[AdverseEventRecord, ...]  # of the completed session(s) on that date
     completed_sessions: int  # completed sessions strictly before on_date
     assessments_considered: int  # assessments dated on or before on_date
     vss_baseline: VssReading | None  # earliest of those with a VSS
@@ -174,13 +172,13 @@ def add_months(day: date, months: int) -> date:
 # --- Rules and findings -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     code: str
     severity: str
     title: str
     detail: str
     sources: tuple[str, ...]
+    printable: bool = False
 
     def as_dict(self) -> dict:
         return {
@@ -189,7 +187,13 @@ class Finding:
             "title": self.title,
             "detail": self.detail,
             "sources": list(self.sources),
+            "printable": self.printable,
         }
+
+
+@functools.lru_cache(maxsize=256)
+def _render(template: str, min_interval_days: int, max_interval_days: int) -> str:
+    return template.format(min_interval_days=min_interval_days, max_interval_days=max_interval_days)
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,15 +211,22 @@ class Rule:
     sources: tuple[str, ...]
     detect: Callable[[Context], str | None]
     help_text: str = ""
+    # Printed on the patient's aftercare sheet when it fires (RULES.md: WRN-01 "printed on
+    # consent and aftercare"; the patient-documents issue adds hair loss, WRN-02).
+    printable: bool = False
 
     def check(self, ctx: Context) -> Finding | None:
         detail = self.detect(ctx)
-        if detail is None:
-            return None
-        title = self.title
-        if "{" in title:
-            title = title.format(min_interval_days=ctx.min_interval_days, max_interval_days=ctx.max_interval_days)
-        return Finding(self.code, self.severity, title, detail, self.sources)
+        return None if detail is None else self.finding(ctx, detail)
+
+    def finding(self, ctx: Context, detail: str) -> Finding:
+        return Finding(self.code, self.severity, self.title_in(ctx), detail, self.sources, self.printable)
+
+    def title_in(self, ctx: Context) -> str:
+        """The title with the parameters of this evaluation filled in."""
+        if "{" not in self.title:
+            return self.title
+        return _render(self.title, ctx.min_interval_days, ctx.max_interval_days)
 
     def title_for(self, parameters: dict) -> str:
         return self.title.format_map(parameters)
@@ -240,7 +251,7 @@ def _declare(new: Rule) -> Rule:
 
 
 def rule(
-    code: str, severity: str, title: str, *, condition: str, sources: str, help_text: str = ""
+    code: str, severity: str, title: str, *, condition: str, sources: str, help_text: str = "", printable: bool = False
 ) -> Callable[[Callable[[Context], str | None]], Callable[[Context], str | None]]:
     """Declare a rule around its detect function; `sources` is the RULES.md cell ("seed, S28–S31")."""
 
@@ -254,6 +265,7 @@ def rule(
                 sources=expand_sources(sources),
                 detect=detect,
                 help_text=help_text,
+                printable=printable,
             )
         )
         return detect
@@ -263,12 +275,12 @@ def rule(
 
 def condition_rule(code: str, severity: str, condition_code: str, *, sources: str, help_text: str = "") -> Rule:
     """Declare a rule that fires when one patient condition is on record."""
-    label = Condition(condition_code).label
+    condition_code = Condition(condition_code).value  # a plain str: faster set lookups than the enum
+    label = CONDITION_LABELS[condition_code]
+    detail = f"Condition on record: {label} ({condition_code})."
 
     def detect(ctx: Context) -> str | None:
-        if condition_code in ctx.conditions:
-            return f"Condition on record: {label} ({condition_code})."
-        return None
+        return detail if condition_code in ctx.conditions else None
 
     detect.__name__ = f"detect_{condition_code}"
     return _declare(
@@ -286,26 +298,40 @@ def condition_rule(code: str, severity: str, condition_code: str, *, sources: st
 
 # --- Detail helpers ---------------------------------------------------------------------------
 
+# Plain str codes and labels, looked up once: enum member access is slow on the hot path.
+CONDITION_LABELS = {code.value: code.label for code in Condition}
+_MEDICATION_LABELS = {code.value: code.label.lower() for code in Medication}
+_SITE_LABELS = {code.value: code.label.lower() for code in BodySite}
+_SITE_FINDING_LABELS = {code.value: code.label.lower() for code in SiteFinding}
+_ANTICOAGULANT = Medication.ANTICOAGULANT.value
+_ANTIPLATELET = Medication.ANTIPLATELET.value
+_IMMUNOSUPPRESSANT = Medication.IMMUNOSUPPRESSANT.value
+_ISOTRETINOIN = Medication.ISOTRETINOIN.value
+_BLEEDING_DISORDER = Condition.BLEEDING_DISORDER.value
+_INFECTION_OR_INFLAMMATION = (SiteFinding.ACTIVE_INFECTION.value, SiteFinding.INFLAMMATION.value)
+_OPEN_WOUND = SiteFinding.OPEN_WOUND.value
+_ACTIVE_SKIN_DISEASE = SiteFinding.ACTIVE_SKIN_DISEASE.value
+
 
 def _site(code: str) -> str:
-    return f"{BodySite(code).label.lower()} ({code})"
+    return f"{_SITE_LABELS[code]} ({code})"
 
 
 def _medication_status(ctx: Context, code: str) -> str:
     stopped = ctx.current_medications[code]
-    label = Medication(code).label.lower()
+    label = _MEDICATION_LABELS[code]
     if stopped is None:
         return f"{label} (still taking)"
     return f"{label} (current: stops {stopped.isoformat()}, on or after {ctx.on_date.isoformat()})"
 
 
 def _bleeding_risks(ctx: Context) -> list[str]:
+    if not ctx.current_medications and _BLEEDING_DISORDER not in ctx.conditions:
+        return []
     risks = [
-        _medication_status(ctx, code)
-        for code in (Medication.ANTICOAGULANT, Medication.ANTIPLATELET)
-        if code in ctx.current_medications
+        _medication_status(ctx, code) for code in (_ANTICOAGULANT, _ANTIPLATELET) if code in ctx.current_medications
     ]
-    if Condition.BLEEDING_DISORDER in ctx.conditions:
+    if _BLEEDING_DISORDER in ctx.conditions:
         risks.append("bleeding disorder on record")
     return risks
 
@@ -354,7 +380,8 @@ condition_rule("ABS-03", BLOCK, Condition.CRYOFIBRINOGENEMIA, sources="S29, S30"
 condition_rule("ABS-04", BLOCK, Condition.COLD_AGGLUTININ_DISEASE, sources="S36, S37")
 condition_rule("ABS-05", BLOCK, Condition.RAYNAUD, sources="seed, S28–S30")
 
-_HYPERSENSITIVITY_EVENTS = frozenset({AdverseEvent.URTICARIA, AdverseEvent.HYPERSENSITIVITY})
+_HYPERSENSITIVITY_EVENTS = frozenset({AdverseEvent.URTICARIA.value, AdverseEvent.HYPERSENSITIVITY.value})
+_CRYOTHERAPY_HYPERSENSITIVITY = Condition.CRYOTHERAPY_HYPERSENSITIVITY.value
 
 
 @rule(
@@ -369,12 +396,13 @@ _HYPERSENSITIVITY_EVENTS = frozenset({AdverseEvent.URTICARIA, AdverseEvent.HYPER
 )
 def detect_hypersensitivity(ctx: Context) -> str | None:
     reasons = []
-    if Condition.CRYOTHERAPY_HYPERSENSITIVITY in ctx.conditions:
+    if _CRYOTHERAPY_HYPERSENSITIVITY in ctx.conditions:
         reasons.append("condition on record: hypersensitivity to cryotherapy (cryotherapy_hypersensitivity)")
-    for session in ctx.history:
-        for event in session.adverse_events:
-            if event.code in _HYPERSENSITIVITY_EVENTS:
-                reasons.append(f"{event.code} recorded after the session of {session.date.isoformat()}")
+    for event in ctx.adverse_events:
+        if event.code in _HYPERSENSITIVITY_EVENTS:
+            reasons.append(
+                f"{event.code} recorded after the session of {event.session_date.isoformat()} ({event.session_status})"
+            )
     if not reasons:
         return None
     text = "; ".join(reasons)
@@ -389,11 +417,9 @@ def detect_hypersensitivity(ctx: Context) -> str | None:
     sources="seed",
 )
 def detect_infection_or_inflammation(ctx: Context) -> str | None:
-    found = [
-        SiteFinding(code).label.lower()
-        for code in (SiteFinding.ACTIVE_INFECTION, SiteFinding.INFLAMMATION)
-        if code in ctx.site_findings
-    ]
+    if not ctx.site_findings:
+        return None
+    found = [_SITE_FINDING_LABELS[code] for code in _INFECTION_OR_INFLAMMATION if code in ctx.site_findings]
     if not found:
         return None
     return f"Treatment site ({ctx.body_site}) has {' and '.join(found)} on the latest examination."
@@ -407,7 +433,7 @@ def detect_infection_or_inflammation(ctx: Context) -> str | None:
     sources="seed, S40",
 )
 def detect_open_wound(ctx: Context) -> str | None:
-    if SiteFinding.OPEN_WOUND not in ctx.site_findings:
+    if _OPEN_WOUND not in ctx.site_findings:
         return None
     return f"Treatment site ({ctx.body_site}) has an open wound on the latest examination."
 
@@ -454,12 +480,15 @@ def detect_no_consent(ctx: Context) -> str | None:
     sources="seed",
 )
 def detect_active_skin_disease(ctx: Context) -> str | None:
-    if SiteFinding.ACTIVE_SKIN_DISEASE not in ctx.site_findings:
+    if _ACTIVE_SKIN_DISEASE not in ctx.site_findings:
         return None
     return f"Treatment site ({ctx.body_site}) has active skin disease on the latest examination."
 
 
-_RECOVERY_EVENTS = (AdverseEvent.DERMATITIS, AdverseEvent.FROSTBITE, AdverseEvent.INFECTION, AdverseEvent.ULCERATION)
+_RECOVERY_EVENTS = frozenset(
+    code.value
+    for code in (AdverseEvent.DERMATITIS, AdverseEvent.FROSTBITE, AdverseEvent.INFECTION, AdverseEvent.ULCERATION)
+)
 
 
 @rule(
@@ -473,11 +502,12 @@ _RECOVERY_EVENTS = (AdverseEvent.DERMATITIS, AdverseEvent.FROSTBITE, AdverseEven
     "share that date, both are read. An adverse event given without `resolved` counts as unresolved.",
 )
 def detect_unresolved_adverse_event(ctx: Context) -> str | None:
+    if not ctx.last_session_adverse_events:
+        return None
     unresolved = sorted(
         {
             event.code
-            for session in ctx.last_sessions
-            for event in session.adverse_events
+            for event in ctx.last_session_adverse_events
             if not event.resolved and event.code in _RECOVERY_EVENTS
         }
     )
@@ -505,9 +535,9 @@ condition_rule("REL-04", OVERRIDE, Condition.AUTOIMMUNE_CONNECTIVE_TISSUE_DISEAS
     sources="S31, S43",
 )
 def detect_immunosuppressant(ctx: Context) -> str | None:
-    if Medication.IMMUNOSUPPRESSANT not in ctx.current_medications:
+    if _IMMUNOSUPPRESSANT not in ctx.current_medications:
         return None
-    return f"Current medication: {_medication_status(ctx, Medication.IMMUNOSUPPRESSANT)}."
+    return f"Current medication: {_medication_status(ctx, _IMMUNOSUPPRESSANT)}."
 
 
 @rule(
@@ -527,7 +557,7 @@ def detect_intralesional_bleeding_risk(ctx: Context) -> str | None:
     return f"Intralesional technique with {'; '.join(risks)}."
 
 
-_CIRCULATION_CONDITIONS = (Condition.DIABETES, Condition.PERIPHERAL_VASCULAR_DISEASE)
+_CIRCULATION_CONDITIONS = (Condition.DIABETES.value, Condition.PERIPHERAL_VASCULAR_DISEASE.value)
 
 
 @rule(
@@ -540,7 +570,7 @@ _CIRCULATION_CONDITIONS = (Condition.DIABETES, Condition.PERIPHERAL_VASCULAR_DIS
 def detect_below_knee_with_poor_circulation(ctx: Context) -> str | None:
     if ctx.body_site not in BELOW_KNEE_SITES:
         return None
-    present = [Condition(code).label.lower() for code in _CIRCULATION_CONDITIONS if code in ctx.conditions]
+    present = [CONDITION_LABELS[code].lower() for code in _CIRCULATION_CONDITIONS if code in ctx.conditions]
     if not present:
         return None
     return f"Site {_site(ctx.body_site)} is below the knee; {' and '.join(present)} on record."
@@ -681,6 +711,8 @@ def detect_goal_reached(ctx: Context) -> str | None:
     "Risk of lasting hypopigmentation",
     condition="Fitzpatrick 4–6: risk of lasting hypopigmentation (printed on consent and aftercare)",
     sources="S2, S3, S29",
+    help_text="An unrecorded Fitzpatrick type (null) does not warn; record it so the warning can be printed.",
+    printable=True,
 )
 def detect_dark_skin_type(ctx: Context) -> str | None:
     if ctx.fitzpatrick is None or ctx.fitzpatrick < 4:
@@ -688,7 +720,15 @@ def detect_dark_skin_type(ctx: Context) -> str | None:
     return f"Fitzpatrick skin type {ctx.fitzpatrick}: frozen skin may stay lighter for good."
 
 
-@rule("WRN-02", WARN, "Risk of hair loss", condition="hair-bearing site: risk of hair loss", sources="S29, S30")
+@rule(
+    "WRN-02",
+    WARN,
+    "Risk of hair loss",
+    condition="hair-bearing site: risk of hair loss",
+    sources="S29, S30",
+    help_text="Printed on the aftercare sheet so the patient knows hair may not grow back.",
+    printable=True,
+)
 def detect_hair_bearing_site(ctx: Context) -> str | None:
     if ctx.body_site not in HAIR_BEARING_SITES:
         return None
@@ -717,7 +757,9 @@ def detect_forehead_temple(ctx: Context) -> str | None:
     help_text="Stopped exactly 365 days before on_date still warns; 366 days does not.",
 )
 def detect_recent_isotretinoin(ctx: Context) -> str | None:
-    code = Medication.ISOTRETINOIN
+    if not ctx.medications:
+        return None
+    code = _ISOTRETINOIN
     if code in ctx.current_medications:
         return f"Current medication: {_medication_status(ctx, code)}."
     cutoff = ctx.on_date - timedelta(days=365)
@@ -780,10 +822,12 @@ def detect_overdue(ctx: Context) -> str | None:
 def detect_immature_hypertrophic_scar(ctx: Context) -> str | None:
     if ctx.morphology != "hypertrophic" or ctx.onset_date is None:
         return None
+    days = (ctx.on_date - ctx.onset_date).days
+    if days > 184:  # six calendar months never span more than 184 days: skip the calendar arithmetic
+        return None
     matures = add_months(ctx.onset_date, 6)
     if ctx.on_date >= matures:
         return None
-    days = (ctx.on_date - ctx.onset_date).days
     return (
         f"Scar formed {ctx.onset_date.isoformat()} ({_plural(days, 'day')} before {ctx.on_date.isoformat()}); "
         f"it is 6 months old only on {matures.isoformat()}: consider silicone first."
@@ -825,7 +869,8 @@ def detect_below_knee(ctx: Context) -> str | None:
     "Pregnancy status unknown",
     condition="sex `female`, age 12–50 and `pregnant` is null (pregnancy status unknown)",
     sources="seed",
-    help_text="Ages 12 and 50 are both included.",
+    help_text="Ages 12 and 50 are both included (whole years on on_date). Only sex `female` is read: "
+    "`other` and `unknown` do not warn.",
 )
 def detect_pregnancy_unknown(ctx: Context) -> str | None:
     if ctx.sex != "female" or ctx.pregnant is not None or not 12 <= ctx.age <= 50:

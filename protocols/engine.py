@@ -1,0 +1,631 @@
+"""The CryoCare protocol engine: one facts document in, one decision out (RULES.md).
+
+`evaluate(facts, parameters=None)` is a pure function: no ORM, no clock, no settings. It first
+validates the whole document and raises `FactsError` listing every problem found (each with the
+field path, e.g. `patient.conditions[1]` or `assessments[2].vss.height`); then it runs every rule
+of `protocols.rules.RULES` and returns a `cryocare.decision/1` document:
+
+    {"schema": "cryocare.decision/1", "ruleset": "cryocare-rules/1", "outcome": ...,
+     "findings": [...], "window": {"earliest": ..., "latest": ...} | None,
+     "on_date": ..., "stage": ..., "technique": ..., "parameters": {...}}
+
+Findings are ordered block, override, warn, then by code. `parameters` records the values the
+decision was made with (`DEFAULT_PARAMETERS` unless the caller passes the clinic's, see
+`ProtocolParameters.as_engine_parameters()`).
+
+The facts contract (`cryocare.facts/1`, RULES.md §2) as this engine reads it:
+
+Required (missing → "is required"): `schema` (exactly "cryocare.facts/1"), `on_date`,
+`technique`, `patient`, `patient.birth_date`, `scar`, `scar.morphology`, `scar.body_site`,
+`patient.medications[].code`, `history[].date`, `history[].status`,
+`history[].adverse_events[].code`, `assessments[].date` and, when `vss` is an object, all four
+of its items.
+
+Optional, with the value used when the field is absent:
+
+- `stage` → "schedule"; `patient.sex` → "unknown"; `scar.cause` → "unknown";
+- `patient.fitzpatrick`, `patient.pregnant`, `patient.consent`, `patient.medications[].stopped`,
+  `scar.onset_date`, `scar.length_mm` / `width_mm` / `height_mm`, `history[].technique`,
+  `assessments[].vss` → null (these are the fields where null means "unknown" / "none");
+- `patient.conditions`, `patient.medications`, `scar.site_findings`, `history`, `assessments`,
+  `history[].adverse_events` → [];
+- `scar.diagnosis_uncertain` → false;
+- `history[].adverse_events[].resolved` → false: an event not known to have resolved is treated
+  as unresolved (the cautious reading for ADV-01).
+
+An explicit null is accepted only where null has a meaning (the second list above); elsewhere it
+is an error, as is any value of the wrong type (`true` is not a number, `"2"` is not a
+Fitzpatrick type). Unknown fields are ignored. Lists may hold repeated codes. Python callers may
+pass `protocols.codes` choices members for codes and `Decimal` sizes.
+
+Dates are strict `YYYY-MM-DD`. Impossible values are rejected: Fitzpatrick outside 1–6, negative
+or non-finite sizes, VSS items out of range, `on_date` (or any other date) before
+`patient.birth_date`, and `scar.onset_date` after `on_date` (a scar cannot be treated before it
+exists). History entries and assessments dated after `on_date` are valid and simply not read as
+the past: "last session" and "completed sessions" only count completed sessions strictly before
+`on_date`, and only assessments dated on or before `on_date` count for ASM-01, REL-13 and STP-01.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from datetime import date, timedelta
+from decimal import Decimal
+
+from protocols.codes import (
+    AdverseEvent,
+    BodySite,
+    Cause,
+    Condition,
+    Medication,
+    Morphology,
+    SessionStatus,
+    Sex,
+    SiteFinding,
+    Stage,
+    Technique,
+)
+from protocols.rules import (
+    RULES,
+    AdverseEventRecord,
+    Context,
+    MedicationRecord,
+    VssReading,
+    age_on,
+)
+
+FACTS_SCHEMA = "cryocare.facts/1"
+DECISION_SCHEMA = "cryocare.decision/1"
+RULESET = "cryocare-rules/1"
+
+OUTCOME_BY_SEVERITY = {"block": "blocked", "override": "needs_override", "warn": "eligible"}
+ELIGIBLE = "eligible"
+
+DEFAULT_PARAMETERS: dict = {
+    "min_interval_days": 21,
+    "max_interval_days": 42,
+    "freeze_limits": {
+        "spray": {"max_freeze_seconds": 20, "max_cycles": 3},
+        "contact": {"max_freeze_seconds": 30, "max_cycles": 3},
+        "intralesional": {"max_freeze_seconds": 90, "max_cycles": 2},
+    },
+    "session_minutes": {"min": 10, "max": 30},
+}
+
+VSS_RANGES = {"vascularity": 3, "pigmentation": 2, "pliability": 5, "height": 3}
+
+_STAGES = frozenset(Stage.values)
+_TECHNIQUES = frozenset(Technique.values)
+_SEXES = frozenset(Sex.values)
+_CONDITIONS = frozenset(Condition.values)
+_MEDICATIONS = frozenset(Medication.values)
+_MORPHOLOGIES = frozenset(Morphology.values)
+_CAUSES = frozenset(Cause.values)
+_BODY_SITES = frozenset(BodySite.values)
+_SITE_FINDINGS = frozenset(SiteFinding.values)
+_ADVERSE_EVENTS = frozenset(AdverseEvent.values)
+_STATUSES = frozenset(SessionStatus.values)
+_COMPLETED = SessionStatus.COMPLETED.value
+_SIZE_FIELDS = ("length_mm", "width_mm", "height_mm")
+
+_MISSING = object()
+_LIST_TYPES = (list, tuple)  # JSON arrays; tuples from Python callers
+
+
+class FactsError(ValueError):
+    """The facts document is invalid; `errors` lists every problem as {"field", "message"}."""
+
+    def __init__(self, errors: list[dict[str, str]]):
+        self.errors = errors
+        super().__init__("; ".join(f"{error['field']}: {error['message']}" for error in errors))
+
+
+# --- Parameters -------------------------------------------------------------------------------
+
+
+def _positive_int(value: object) -> bool:
+    return type(value) is int and value >= 1
+
+
+def normalise_parameters(parameters: dict | None) -> dict:
+    """A complete, checked copy of `parameters` (missing keys from `DEFAULT_PARAMETERS`).
+
+    Bad parameters are a programming or configuration error, not bad facts: they raise a plain
+    `ValueError`, never `FactsError`.
+    """
+    given = parameters or {}
+    if not isinstance(given, dict):
+        raise ValueError("protocol parameters must be a dict")
+    minimum = given.get("min_interval_days", DEFAULT_PARAMETERS["min_interval_days"])
+    maximum = given.get("max_interval_days", DEFAULT_PARAMETERS["max_interval_days"])
+    if not (_positive_int(minimum) and _positive_int(maximum) and maximum > minimum):
+        raise ValueError(
+            f"protocol parameters: need 1 <= min_interval_days < max_interval_days, got {minimum}, {maximum}"
+        )
+    limits = {}
+    given_limits = given.get("freeze_limits") or {}
+    for technique, default in DEFAULT_PARAMETERS["freeze_limits"].items():
+        entry = {**default, **(given_limits.get(technique) or {})}
+        if not (_positive_int(entry["max_freeze_seconds"]) and _positive_int(entry["max_cycles"])):
+            raise ValueError(f"protocol parameters: bad freeze limits for {technique}: {entry}")
+        limits[technique] = {"max_freeze_seconds": entry["max_freeze_seconds"], "max_cycles": entry["max_cycles"]}
+    minutes = {**DEFAULT_PARAMETERS["session_minutes"], **(given.get("session_minutes") or {})}
+    if not (_positive_int(minutes["min"]) and _positive_int(minutes["max"]) and minutes["max"] >= minutes["min"]):
+        raise ValueError(f"protocol parameters: bad session minutes {minutes}")
+    return {
+        "min_interval_days": minimum,
+        "max_interval_days": maximum,
+        "freeze_limits": limits,
+        "session_minutes": {"min": minutes["min"], "max": minutes["max"]},
+    }
+
+
+def _parameters_record(params: dict) -> dict:
+    """A fresh copy for the decision, so callers may keep or change it without touching ours."""
+    return {
+        "min_interval_days": params["min_interval_days"],
+        "max_interval_days": params["max_interval_days"],
+        "freeze_limits": {technique: dict(limit) for technique, limit in params["freeze_limits"].items()},
+        "session_minutes": dict(params["session_minutes"]),
+    }
+
+
+_DEFAULTS = normalise_parameters(DEFAULT_PARAMETERS)
+
+
+# --- Validation -------------------------------------------------------------------------------
+
+
+def _show(value: object) -> str:
+    try:
+        text = repr(value)
+    except (ValueError, RecursionError):  # an int past the digit limit, a structure nested too deeply
+        return f"<{type(value).__name__}>"
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+_DATE_CACHE: dict[str, date] = {}
+
+
+def _parse_date(value: object) -> date | None:
+    """A strict YYYY-MM-DD date, or None. Parsed dates are memoised: the same few hundred recur."""
+    if type(value) is not str:
+        return None
+    parsed = _DATE_CACHE.get(value)
+    if parsed is not None:
+        return parsed
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        return None
+    try:
+        parsed = date.fromisoformat(value)
+    except ValueError:
+        return None
+    if len(_DATE_CACHE) >= 65536:
+        _DATE_CACHE.clear()
+    _DATE_CACHE[value] = parsed
+    return parsed
+
+
+def _is_size(value: object) -> bool:
+    """A finite number ≥ 0; Decimal too, as a DecimalField hands it over. `true` is not a number."""
+    kind = type(value)
+    if kind is int:
+        return value >= 0
+    if kind is float:
+        return math.isfinite(value) and value >= 0
+    if kind is Decimal:
+        return value.is_finite() and value >= 0
+    return False
+
+
+def _before_birth(birth_date: date) -> str:
+    return f"is before patient.birth_date ({birth_date.isoformat()})"
+
+
+def _date_message(value: object) -> str:
+    return f"must be a date in YYYY-MM-DD form, not {_show(value)}"
+
+
+def _code_message(value: object, what: str) -> str:
+    if not isinstance(value, str):
+        return f"must be a {what} code (a string), not {_show(value)}"
+    return f"unknown {what} code {_show(value)}"
+
+
+def _choice_message(value: object, allowed: frozenset[str]) -> str:
+    return f"must be one of {', '.join(sorted(allowed))}; not {_show(value)}"
+
+
+class _Errors(list):
+    def add(self, field: str, message: str) -> None:
+        self.append({"field": field, "message": message})
+
+
+def _context(facts: object, params: dict) -> Context:
+    """Validate `facts` and build the rules' context; raise FactsError listing every problem."""
+    if not isinstance(facts, dict):
+        raise FactsError([{"field": "document", "message": f"must be a JSON object, not {_show(facts)}"}])
+    errors = _Errors()
+
+    schema = facts.get("schema", _MISSING)
+    if schema is _MISSING:
+        errors.add("schema", "is required")
+    elif schema != FACTS_SCHEMA:
+        errors.add("schema", f"must be {FACTS_SCHEMA!r}, not {_show(schema)}")
+
+    raw = facts.get("on_date", _MISSING)
+    on_date = _parse_date(raw)
+    if raw is _MISSING:
+        errors.add("on_date", "is required")
+    elif on_date is None:
+        errors.add("on_date", _date_message(raw))
+
+    stage = facts.get("stage", "schedule")
+    if not isinstance(stage, str) or stage not in _STAGES:
+        errors.add("stage", _choice_message(stage, _STAGES))
+
+    technique = facts.get("technique", _MISSING)
+    if technique is _MISSING:
+        errors.add("technique", "is required")
+    elif not isinstance(technique, str) or technique not in _TECHNIQUES:
+        errors.add("technique", _choice_message(technique, _TECHNIQUES))
+
+    # --- patient
+    birth_date = None
+    sex = "unknown"
+    fitzpatrick = pregnant = consent = None
+    conditions: frozenset[str] = frozenset()
+    medications: list[MedicationRecord] = []
+    patient = facts.get("patient", _MISSING)
+    if patient is _MISSING:
+        errors.add("patient", "is required")
+    elif not isinstance(patient, dict):
+        errors.add("patient", f"must be an object, not {_show(patient)}")
+    else:
+        raw = patient.get("birth_date", _MISSING)
+        birth_date = _parse_date(raw)
+        if raw is _MISSING:
+            errors.add("patient.birth_date", "is required")
+        elif birth_date is None:
+            errors.add("patient.birth_date", _date_message(raw))
+
+        sex = patient.get("sex", "unknown")
+        if not isinstance(sex, str) or sex not in _SEXES:
+            errors.add("patient.sex", _choice_message(sex, _SEXES))
+
+        fitzpatrick = patient.get("fitzpatrick")
+        if fitzpatrick is not None and not (type(fitzpatrick) is int and 1 <= fitzpatrick <= 6):
+            errors.add("patient.fitzpatrick", f"must be a whole number 1–6 or null, not {_show(fitzpatrick)}")
+
+        for name in ("pregnant", "consent"):
+            value = patient.get(name)
+            if value is not None and type(value) is not bool:
+                errors.add(f"patient.{name}", f"must be true, false or null, not {_show(value)}")
+        pregnant = patient.get("pregnant")
+        consent = patient.get("consent")
+
+        raw = patient.get("conditions", ())
+        if type(raw) not in _LIST_TYPES:
+            errors.add("patient.conditions", f"must be a list, not {_show(raw)}")
+        else:
+            bad = False
+            for i, code in enumerate(raw):
+                if not isinstance(code, str) or code not in _CONDITIONS:
+                    errors.add(f"patient.conditions[{i}]", _code_message(code, "condition"))
+                    bad = True
+            if not bad:
+                conditions = frozenset(raw)
+
+        raw = patient.get("medications", ())
+        if type(raw) not in _LIST_TYPES:
+            errors.add("patient.medications", f"must be a list, not {_show(raw)}")
+        else:
+            for i, entry in enumerate(raw):
+                if not isinstance(entry, dict):
+                    errors.add(f"patient.medications[{i}]", f"must be an object, not {_show(entry)}")
+                    continue
+                code = entry.get("code", _MISSING)
+                if code is _MISSING:
+                    errors.add(f"patient.medications[{i}].code", "is required")
+                elif not isinstance(code, str) or code not in _MEDICATIONS:
+                    errors.add(f"patient.medications[{i}].code", _code_message(code, "medication"))
+                stopped_raw = entry.get("stopped")
+                stopped = None
+                if stopped_raw is not None:
+                    stopped = _parse_date(stopped_raw)
+                    if stopped is None:
+                        errors.add(f"patient.medications[{i}].stopped", _date_message(stopped_raw) + " or null")
+                    elif birth_date is not None and stopped < birth_date:
+                        errors.add(f"patient.medications[{i}].stopped", _before_birth(birth_date))
+                medications.append(MedicationRecord(code, stopped))
+
+    # --- scar
+    morphology = body_site = None
+    onset_date = height_mm = None
+    site_findings: frozenset[str] = frozenset()
+    diagnosis_uncertain = False
+    scar = facts.get("scar", _MISSING)
+    if scar is _MISSING:
+        errors.add("scar", "is required")
+    elif not isinstance(scar, dict):
+        errors.add("scar", f"must be an object, not {_show(scar)}")
+    else:
+        morphology = scar.get("morphology", _MISSING)
+        if morphology is _MISSING:
+            errors.add("scar.morphology", "is required")
+        elif not isinstance(morphology, str) or morphology not in _MORPHOLOGIES:
+            errors.add("scar.morphology", _choice_message(morphology, _MORPHOLOGIES))
+
+        cause = scar.get("cause", "unknown")
+        if not isinstance(cause, str) or cause not in _CAUSES:
+            errors.add("scar.cause", _choice_message(cause, _CAUSES))
+
+        body_site = scar.get("body_site", _MISSING)
+        if body_site is _MISSING:
+            errors.add("scar.body_site", "is required")
+        elif not isinstance(body_site, str) or body_site not in _BODY_SITES:
+            errors.add("scar.body_site", _code_message(body_site, "body site"))
+
+        raw = scar.get("onset_date")
+        if raw is not None:
+            onset_date = _parse_date(raw)
+            if onset_date is None:
+                errors.add("scar.onset_date", _date_message(raw) + " or null")
+            elif birth_date is not None and onset_date < birth_date:
+                errors.add("scar.onset_date", _before_birth(birth_date))
+            elif on_date is not None and onset_date > on_date:
+                errors.add("scar.onset_date", f"is after on_date ({on_date.isoformat()})")
+
+        for name in _SIZE_FIELDS:
+            value = scar.get(name)
+            if value is not None and not _is_size(value):
+                errors.add(f"scar.{name}", f"must be a number ≥ 0 or null, not {_show(value)}")
+        height_mm = scar.get("height_mm")
+
+        raw = scar.get("site_findings", ())
+        if type(raw) not in _LIST_TYPES:
+            errors.add("scar.site_findings", f"must be a list, not {_show(raw)}")
+        else:
+            bad = False
+            for i, code in enumerate(raw):
+                if not isinstance(code, str) or code not in _SITE_FINDINGS:
+                    errors.add(f"scar.site_findings[{i}]", _code_message(code, "site finding"))
+                    bad = True
+            if not bad:
+                site_findings = frozenset(raw)
+
+        diagnosis_uncertain = scar.get("diagnosis_uncertain", False)
+        if type(diagnosis_uncertain) is not bool:
+            errors.add("scar.diagnosis_uncertain", f"must be true or false, not {_show(diagnosis_uncertain)}")
+
+    # --- history: validated and, in the same pass, what the rules need from it. Only completed
+    # sessions strictly before on_date are the past (last session, count); adverse events are
+    # kept from every entry.
+    completed = 0
+    last_date: date | None = None
+    last_events: list[AdverseEventRecord] = []
+    adverse_events: list[AdverseEventRecord] = []
+    raw = facts.get("history", ())
+    if type(raw) not in _LIST_TYPES:
+        errors.add("history", f"must be a list, not {_show(raw)}")
+        raw = ()
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            errors.add(f"history[{i}]", f"must be an object, not {_show(entry)}")
+            continue
+        value = entry.get("date", _MISSING)
+        when = _parse_date(value)
+        if value is _MISSING:
+            errors.add(f"history[{i}].date", "is required")
+        elif when is None:
+            errors.add(f"history[{i}].date", _date_message(value))
+        elif birth_date is not None and when < birth_date:
+            errors.add(f"history[{i}].date", _before_birth(birth_date))
+        status = entry.get("status", _MISSING)
+        if status is _MISSING:
+            errors.add(f"history[{i}].status", "is required")
+        elif not isinstance(status, str) or status not in _STATUSES:
+            errors.add(f"history[{i}].status", _choice_message(status, _STATUSES))
+        session_technique = entry.get("technique")
+        if session_technique is not None and (
+            not isinstance(session_technique, str) or session_technique not in _TECHNIQUES
+        ):
+            errors.add(f"history[{i}].technique", _choice_message(session_technique, _TECHNIQUES) + " or null")
+        events: list[AdverseEventRecord] = []
+        events_raw = entry.get("adverse_events", ())
+        if type(events_raw) not in _LIST_TYPES:
+            errors.add(f"history[{i}].adverse_events", f"must be a list, not {_show(events_raw)}")
+        elif events_raw:
+            for j, event in enumerate(events_raw):
+                if not isinstance(event, dict):
+                    errors.add(f"history[{i}].adverse_events[{j}]", f"must be an object, not {_show(event)}")
+                    continue
+                code = event.get("code", _MISSING)
+                if code is _MISSING:
+                    errors.add(f"history[{i}].adverse_events[{j}].code", "is required")
+                elif not isinstance(code, str) or code not in _ADVERSE_EVENTS:
+                    errors.add(f"history[{i}].adverse_events[{j}].code", _code_message(code, "adverse event"))
+                resolved = event.get("resolved", False)
+                if type(resolved) is not bool:
+                    errors.add(
+                        f"history[{i}].adverse_events[{j}].resolved", f"must be true or false, not {_show(resolved)}"
+                    )
+                events.append(AdverseEventRecord(when, status, code, resolved))
+            adverse_events.extend(events)
+        if status == _COMPLETED and when is not None and on_date is not None and when < on_date:
+            completed += 1
+            if last_date is None or when > last_date:
+                last_date = when
+                last_events = events
+            elif when == last_date:
+                last_events = last_events + events
+
+    # --- assessments: only those dated on or before on_date count (see the module docstring).
+    # Ties on a date: the first listed is the baseline, the last listed is the latest.
+    considered = 0
+    baseline: tuple[date, dict] | None = None
+    latest: tuple[date, dict] | None = None
+    raw = facts.get("assessments", ())
+    if type(raw) not in _LIST_TYPES:
+        errors.add("assessments", f"must be a list, not {_show(raw)}")
+        raw = ()
+    for i, entry in enumerate(raw):
+        if not isinstance(entry, dict):
+            errors.add(f"assessments[{i}]", f"must be an object, not {_show(entry)}")
+            continue
+        value = entry.get("date", _MISSING)
+        when = _parse_date(value)
+        if value is _MISSING:
+            errors.add(f"assessments[{i}].date", "is required")
+        elif when is None:
+            errors.add(f"assessments[{i}].date", _date_message(value))
+        elif birth_date is not None and when < birth_date:
+            errors.add(f"assessments[{i}].date", _before_birth(birth_date))
+        vss = entry.get("vss")
+        if vss is not None:
+            if not isinstance(vss, dict):
+                errors.add(f"assessments[{i}].vss", f"must be an object or null, not {_show(vss)}")
+                vss = None
+            else:
+                for name, top in VSS_RANGES.items():
+                    item = vss.get(name, _MISSING)
+                    if item is _MISSING:
+                        errors.add(f"assessments[{i}].vss.{name}", "is required")
+                    elif not (type(item) is int and 0 <= item <= top):
+                        errors.add(f"assessments[{i}].vss.{name}", f"must be a whole number 0–{top}, not {_show(item)}")
+        if when is not None and on_date is not None and when <= on_date:
+            considered += 1
+            if vss is not None:
+                if baseline is None or when < baseline[0]:
+                    baseline = (when, vss)
+                if latest is None or when >= latest[0]:
+                    latest = (when, vss)
+
+    if birth_date is not None and on_date is not None and on_date < birth_date:
+        errors.add("on_date", _before_birth(birth_date))
+
+    if errors:
+        raise FactsError(list(errors))
+
+    current: dict[str, date | None] = {}
+    for code, stopped in medications:
+        if stopped is None or stopped >= on_date:
+            if code in current:
+                previous = current[code]
+                stopped = None if previous is None or stopped is None else max(previous, stopped)
+            current[code] = stopped
+
+    return Context(
+        on_date=on_date,
+        stage=stage,
+        technique=technique,
+        min_interval_days=params["min_interval_days"],
+        max_interval_days=params["max_interval_days"],
+        birth_date=birth_date,
+        age=age_on(birth_date, on_date),
+        sex=sex,
+        fitzpatrick=fitzpatrick,
+        pregnant=pregnant,
+        consent=consent,
+        conditions=conditions,
+        medications=tuple(medications),
+        current_medications=current,
+        morphology=morphology,
+        body_site=body_site,
+        onset_date=onset_date,
+        height_mm=height_mm,
+        site_findings=site_findings,
+        diagnosis_uncertain=diagnosis_uncertain,
+        adverse_events=tuple(adverse_events),
+        last_session_date=last_date,
+        last_session_adverse_events=tuple(last_events),
+        completed_sessions=completed,
+        assessments_considered=considered,
+        vss_baseline=_reading(baseline),
+        vss_latest=_reading(latest),
+    )
+
+
+def _reading(dated_vss: tuple[date, dict] | None) -> VssReading | None:
+    if dated_vss is None:
+        return None
+    when, vss = dated_vss
+    return VssReading(when, vss["vascularity"], vss["pigmentation"], vss["pliability"], vss["height"])
+
+
+# --- Evaluation -------------------------------------------------------------------------------
+
+
+# (detect, rule) pairs in report order: the loop below is the engine's hot path, so it calls
+# each detect function directly and builds a finding only for the rules that fire.
+_PLAN = tuple((rule.detect, rule) for rule in RULES)
+_DAYS = {days: timedelta(days=days) for days in range(1, 366)}
+
+
+def _decide(ctx: Context, params: dict) -> dict:
+    findings = []
+    for detect, rule in _PLAN:
+        detail = detect(ctx)
+        if detail is not None:
+            findings.append(
+                {
+                    "code": rule.code,
+                    "severity": rule.severity,
+                    "title": rule.title_in(ctx),
+                    "detail": detail,
+                    "sources": list(rule.sources),
+                    "printable": rule.printable,
+                }
+            )
+    last = ctx.last_session_date
+    window = None
+    if last is not None:
+        minimum, maximum = ctx.min_interval_days, ctx.max_interval_days
+        window = {
+            "earliest": (last + (_DAYS.get(minimum) or timedelta(days=minimum))).isoformat(),
+            "latest": (last + (_DAYS.get(maximum) or timedelta(days=maximum))).isoformat(),
+        }
+    return {
+        "schema": DECISION_SCHEMA,
+        "ruleset": RULESET,
+        # RULES is ordered most severe first, so the first finding sets the outcome.
+        "outcome": OUTCOME_BY_SEVERITY[findings[0]["severity"]] if findings else ELIGIBLE,
+        "findings": findings,
+        "window": window,
+        "on_date": ctx.on_date.isoformat(),
+        "stage": ctx.stage,
+        "technique": ctx.technique,
+        "parameters": _parameters_record(params),
+    }
+
+
+def validate(facts: object) -> None:
+    """Raise FactsError if `facts` is not a valid `cryocare.facts/1` document."""
+    _context(facts, _DEFAULTS)
+
+
+def evaluate(facts: dict, parameters: dict | None = None) -> dict:
+    """Decide one facts document; raise FactsError (every problem listed) if it is invalid."""
+    params = _DEFAULTS if parameters is None else normalise_parameters(parameters)
+    return _decide(_context(facts, params), params)
+
+
+def evaluate_many(documents: list, parameters: dict | None = None) -> list[dict]:
+    """Decide each document in order; an invalid one's place holds {"errors": [...]} instead."""
+    params = _DEFAULTS if parameters is None else normalise_parameters(parameters)
+    results = []
+    # The engine makes no reference cycles, so the cyclic garbage collector has nothing to find
+    # here; paused, it stops re-scanning the growing list of decisions (about a fifth of the time).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        for facts in documents:
+            try:
+                results.append(_decide(_context(facts, params), params))
+            except FactsError as error:
+                results.append({"errors": error.errors})
+    finally:
+        if collecting:
+            gc.enable()
+    return results

@@ -1,0 +1,152 @@
+"""The worklist: active scars whose next session is due and not booked (RULES.md §2).
+
+The window after the last completed session runs from earliest = last + min_interval_days to
+latest = last + max_interval_days, both inclusive. A scar is
+
+- `open` when today is in the window and the latest date is more than 7 days away,
+- `closing` when the latest date is today or within the next 7 days,
+- `overdue` when the latest date has passed.
+
+Every state is a plain date comparison on the last session's date, so the database does the
+filtering, counting, sorting and paging identically on SQLite and PostgreSQL.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
+
+from patients.models import Scar, ScarStatus
+from protocols.models import ProtocolParameters
+from sessions.models import AppointmentScar, AppointmentStatus, TreatmentSession
+from sessions.selectors import Window, window_after
+
+CLOSING_DAYS = 7
+STATES = ("open", "closing", "overdue")
+STATE_LABELS = {"open": "Window open", "closing": "Closing within 7 days", "overdue": "Overdue"}
+
+# Statuses of an appointment that is still to happen (a completed one is already a session).
+UPCOMING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN)
+
+SORTS = {
+    "latest": ("last_session", "pk"),
+    "-latest": ("-last_session", "-pk"),
+    "last_session": ("last_session", "pk"),
+    "-last_session": ("-last_session", "-pk"),
+    "patient": ("patient__family_name", "patient__given_name", "patient__mrn", "pk"),
+    "-patient": ("-patient__family_name", "-patient__given_name", "-patient__mrn", "-pk"),
+}
+DEFAULT_SORT = "latest"  # most urgent first: the window that closes soonest
+
+
+def _state_conditions(*, today: date, parameters: ProtocolParameters) -> dict[str, Q]:
+    """Each state as a condition on `last_session`; latest = last_session + max_interval_days."""
+    latest_is_today = today - timedelta(days=parameters.max_interval_days)
+    earliest_is_today = today - timedelta(days=parameters.min_interval_days)
+    closing_from = latest_is_today + timedelta(days=CLOSING_DAYS)
+    return {
+        "overdue": Q(last_session__lt=latest_is_today),
+        # Also due: with a short protocol window the last 7 days may start before the earliest date.
+        "closing": Q(last_session__gte=latest_is_today, last_session__lte=closing_from)
+        & Q(last_session__lte=earliest_is_today),
+        "open": Q(last_session__gt=closing_from, last_session__lte=earliest_is_today),
+    }
+
+
+def due_scars(
+    *,
+    today: date,
+    now: datetime | None = None,
+    state: str = "all",
+    clinician_id: int | None = None,
+    sort: str = DEFAULT_SORT,
+    parameters: ProtocolParameters | None = None,
+) -> QuerySet[Scar]:
+    """Active scars of current patients that are due, with nothing booked, in one query.
+
+    Each scar carries `last_session` (date of its last signed session), `last_clinician_id` (the
+    clinician of that session's appointment) and `due_state`. `state` is one of STATES or "all";
+    an unknown `sort` falls back to the default.
+    """
+    parameters = parameters or ProtocolParameters.current()
+    now = now or timezone.now()
+    conditions = _state_conditions(today=today, parameters=parameters)
+    last_completed = TreatmentSession.objects.filter(scar=OuterRef("pk"), completed_at__isnull=False).order_by(
+        "-performed_on", "-pk"
+    )
+    # An appointment in progress still counts as booked, hence its end rather than its start.
+    booked = AppointmentScar.objects.filter(
+        scar=OuterRef("pk"), appointment__status__in=UPCOMING_STATUSES, appointment__ends_at__gte=now
+    )
+    scars = (
+        Scar.objects.filter(status=ScarStatus.ACTIVE, patient__archived=False)
+        .annotate(
+            last_session=Subquery(last_completed.values("performed_on")[:1]),
+            last_clinician_id=Subquery(last_completed.values("appointment__clinician")[:1]),
+            booked=Exists(booked),
+        )
+        .filter(last_session__isnull=False, booked=False)
+        .filter(conditions["overdue"] | conditions["closing"] | conditions["open"])
+        .annotate(
+            due_state=Case(
+                *(When(condition, then=Value(name)) for name, condition in conditions.items()),
+                default=Value("not_yet"),
+                output_field=CharField(),
+            )
+        )
+        .select_related("patient")
+    )
+    if clinician_id is not None:
+        scars = scars.filter(last_clinician_id=clinician_id)
+    if state in STATES:
+        scars = scars.filter(conditions[state])
+    return scars.order_by(*SORTS.get(sort, SORTS[DEFAULT_SORT]))
+
+
+def due_counts(scars: QuerySet[Scar]) -> dict[str, int]:
+    """How many of `scars` (from `due_scars`, state "all") are in each state, in one query."""
+    return scars.order_by().aggregate(**{name: Count("pk", filter=Q(due_state=name)) for name in STATES})
+
+
+@dataclass(frozen=True)
+class DueRow:
+    scar: Scar
+    window: Window
+    state: str
+    days_left: int  # negative when overdue
+    clinician: object | None
+
+    @property
+    def patient(self):
+        return self.scar.patient
+
+    @property
+    def days_overdue(self) -> int:
+        return max(0, -self.days_left)
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS.get(self.state, self.state)
+
+
+def due_rows(scars, *, today: date, parameters: ProtocolParameters | None = None) -> list[DueRow]:
+    """The scars from `due_scars` as display rows, with their window and clinician (one more query)."""
+    parameters = parameters or ProtocolParameters.current()
+    scars = list(scars)
+    clinician_ids = {scar.last_clinician_id for scar in scars if scar.last_clinician_id}
+    clinicians = get_user_model().objects.in_bulk(clinician_ids) if clinician_ids else {}
+    rows = []
+    for scar in scars:
+        window = window_after(scar.last_session, parameters)
+        rows.append(
+            DueRow(
+                scar=scar,
+                window=window,
+                state=scar.due_state,
+                days_left=(window.latest - today).days,
+                clinician=clinicians.get(scar.last_clinician_id),
+            )
+        )
+    return rows
