@@ -133,6 +133,10 @@ PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
 PHOTO_MAX_PIXELS = 40_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
+# Patient sheets: how long a patient's link works, and the paper size of the PDF.
+DOCUMENT_LINK_DAYS = env.int("DOCUMENT_LINK_DAYS", default=90)
+DOCUMENT_PAPER_SIZE = env.str("DOCUMENT_PAPER_SIZE", default="A4")
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

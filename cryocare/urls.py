@@ -12,4 +12,5 @@ urlpatterns = [
     path("patients/", include("patients.urls")),
     path("", include("protocols.urls")),
     path("schedule/", include("sessions.urls")),
+    path("", include("sessions.urls_public")),
 ]

@@ -15,4 +15,5 @@ urlpatterns = [
     path("adverse-events/<int:event_id>/resolve/", views.adverse_event_resolve, name="adverse_event_resolve"),
     path("", include("sessions.urls_calendar")),
     path("", include("sessions.urls_worklist")),
+    path("", include("sessions.urls_documents")),
 ]

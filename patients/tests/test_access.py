@@ -7,7 +7,7 @@ from patients.tests.factories import ConditionFactory, PatientFactory
 
 # Reachable without a log-in on purpose; each answers an anonymous request itself and is tested
 # in its own module (the API with 401, the calendar feed and patient links by their secret token).
-PUBLIC_URL_NAMES = {"login", "protocols:api_evaluate", "schedule:ical_feed"}
+PUBLIC_URL_NAMES = {"login", "protocols:api_evaluate", "schedule:ical_feed", "public_document", "public_document_pdf"}
 
 
 def _all_patterns(resolver=None, prefix=""):

@@ -1,0 +1,269 @@
+"""Patient sheets: print pages and stored versions for staff, and the patient's read-only link."""
+
+from collections.abc import Callable
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from patients.access import access_patient, log_access, require_clinic_staff
+from patients.models import AccessEvent
+from sessions import documents
+from sessions.access import access_appointment
+from sessions.models import Clinic, DocumentKind, DocumentLink, PatientDocument
+
+TITLES = {DocumentKind.AFTERCARE: "Aftercare sheet", DocumentKind.PREPARATION: "Preparation sheet"}
+
+
+# Access: the one choke point for stored sheets and their links (both roles may print).
+
+
+def access_document(
+    request: HttpRequest, document_id: int, *, action: str = AccessEvent.Action.VIEW
+) -> PatientDocument:
+    require_clinic_staff(request.user)
+    try:
+        document = PatientDocument.objects.select_related("patient", "appointment", "printed_by").get(pk=document_id)
+    except PatientDocument.DoesNotExist:
+        raise Http404 from None
+    log_access(request, document, document.patient, action)
+    return document
+
+
+def access_document_link(request: HttpRequest, link_id: int) -> DocumentLink:
+    require_clinic_staff(request.user)
+    try:
+        link = DocumentLink.objects.select_related("document__patient").get(pk=link_id)
+    except DocumentLink.DoesNotExist:
+        raise Http404 from None
+    log_access(request, link, link.document.patient, AccessEvent.Action.CHANGE)
+    return link
+
+
+# Helpers
+
+
+def _public_url(request: HttpRequest) -> Callable[[str], str]:
+    return lambda token: request.build_absolute_uri(reverse("public_document", args=[token]))
+
+
+def _print_url(document: PatientDocument) -> str:
+    if document.kind == DocumentKind.AFTERCARE:
+        return reverse("schedule:aftercare_print", args=[document.appointment_id])
+    return reverse("schedule:preparation_print", args=[document.patient_id])
+
+
+def _back_url(kind: str, *, patient_id: int, appointment_id: int | None) -> str:
+    if kind == DocumentKind.AFTERCARE:
+        return reverse("schedule:appointment", args=[appointment_id])
+    return reverse("patients:detail", args=[patient_id])
+
+
+def _no_store(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _print(request: HttpRequest, sheet: documents.Sheet, *, print_url: str, back_url: str) -> HttpResponse:
+    """POST stores the sheet (or finds the unchanged stored one) and opens it; GET previews a changed one."""
+    if request.method == "POST":
+        document, created = documents.document_print(
+            sheet=sheet,
+            user=request.user,
+            public_url=_public_url(request),
+            corrected=request.POST.get("corrected") == "1",
+        )
+        if created and document.version > 1:
+            messages.success(request, f"Version {document.version} stored; earlier versions are kept.")
+        return redirect("schedule:document", document.pk)
+    latest = documents.document_series(kind=sheet.kind, patient=sheet.patient, appointment=sheet.appointment).first()
+    if latest is not None and latest.content_sha256 == sheet.content_sha256:
+        return redirect("schedule:document", latest.pk)
+    context = documents.page_context(body_html=sheet.body_html, language=sheet.language, kind=sheet.kind) | {
+        "latest": latest,
+        "print_url": print_url,
+        "back_url": back_url,
+        "pdf_unavailable": documents.pdf_unavailable_reason(),
+    }
+    return _no_store(render(request, "documents/preview_page.html", context))
+
+
+# Staff views
+
+
+@require_http_methods(["GET", "POST"])
+def aftercare_print(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = access_appointment(request, appointment_id, write=request.method == "POST")
+    try:
+        sheet = documents.aftercare_sheet(appointment=appointment)
+    except documents.DocumentError as error:
+        messages.error(request, error.message)
+        return redirect("schedule:appointment", appointment.pk)
+    return _print(
+        request,
+        sheet,
+        print_url=reverse("schedule:aftercare_print", args=[appointment.pk]),
+        back_url=reverse("schedule:appointment", args=[appointment.pk]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def preparation_print(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request, patient_id, write=request.method == "POST")
+    sheet = documents.preparation_sheet(patient=patient)
+    return _print(
+        request,
+        sheet,
+        print_url=reverse("schedule:preparation_print", args=[patient.pk]),
+        back_url=reverse("patients:detail", args=[patient.pk]),
+    )
+
+
+@require_safe
+def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = access_document(request, document_id)
+    now = timezone.now()
+    public_url = _public_url(request)
+    active = documents.document_active_link(document, now=now)
+    links = [
+        {"link": link, "url": public_url(link.token), "valid": link.is_valid(now)}
+        for link in document.links.select_related("created_by", "revoked_by")
+    ]
+    for entry in links:
+        entry["qr_data_uri"] = documents.qr_data_uri(entry["url"]) if entry["valid"] else None
+    series = list(documents.series_of(document))
+    context = documents.page_context(
+        body_html=document.body_html,
+        language=document.language,
+        kind=document.kind,
+        document=document,
+        link=active,
+        link_url=public_url(active.token) if active else None,
+    ) | {
+        "links": links,
+        "series": series,
+        "latest": series[0],
+        "is_latest": series[0].pk == document.pk,
+        "print_url": _print_url(document),
+        "back_url": _back_url(document.kind, patient_id=document.patient_id, appointment_id=document.appointment_id),
+        "pdf_unavailable": None if document.pdf else documents.pdf_unavailable_reason(),
+    }
+    return _no_store(render(request, "documents/document_page.html", context))
+
+
+@require_safe
+def document_pdf(request: HttpRequest, document_id: int) -> HttpResponse:
+    """The stored PDF, byte for byte as it was given to the patient."""
+    document = access_document(request, document_id, action=AccessEvent.Action.EXPORT)
+    try:
+        data = documents.stored_pdf(document)
+    except documents.DocumentError as error:
+        messages.error(request, error.message)
+        return redirect("schedule:document", document.pk)
+    return _pdf_response(data, document, attachment=True)
+
+
+def _pdf_response(data: bytes, document: PatientDocument, *, attachment: bool) -> HttpResponse:
+    response = _no_store(HttpResponse(data, content_type="application/pdf"))
+    day = timezone.localtime(document.printed_at).date().isoformat()
+    name = f"{document.kind}-{day}-v{document.version}.pdf"
+    response["Content-Disposition"] = f'{"attachment" if attachment else "inline"}; filename="{name}"'
+    return response
+
+
+@require_POST
+def document_link_create(request: HttpRequest, document_id: int) -> HttpResponse:
+    document = access_document(request, document_id, action=AccessEvent.Action.CHANGE)
+    documents.document_link_create(document=document, user=request.user)
+    messages.success(request, "New patient link created.")
+    return redirect(reverse("schedule:document", args=[document.pk]) + "#patient-link")
+
+
+@require_POST
+def document_link_revoke(request: HttpRequest, link_id: int) -> HttpResponse:
+    link = access_document_link(request, link_id)
+    documents.document_link_revoke(link=link, user=request.user)
+    messages.success(request, "Link revoked: it no longer opens the sheet.")
+    return redirect(reverse("schedule:document", args=[link.document_id]) + "#patient-link")
+
+
+def _versions(request: HttpRequest, *, kind: str, patient, appointment, print_url: str, back_url: str) -> HttpResponse:
+    context = {
+        "title": TITLES[kind],
+        "patient": patient,
+        "documents": documents.document_series(kind=kind, patient=patient, appointment=appointment),
+        "print_url": print_url,
+        "back_url": back_url,
+    }
+    return render(request, "documents/versions.html", context)
+
+
+@require_safe
+def aftercare_versions(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = access_appointment(request, appointment_id)
+    return _versions(
+        request,
+        kind=DocumentKind.AFTERCARE,
+        patient=appointment.patient,
+        appointment=appointment,
+        print_url=reverse("schedule:aftercare_print", args=[appointment.pk]),
+        back_url=reverse("schedule:appointment", args=[appointment.pk]),
+    )
+
+
+@require_safe
+def preparation_versions(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request, patient_id)
+    return _versions(
+        request,
+        kind=DocumentKind.PREPARATION,
+        patient=patient,
+        appointment=None,
+        print_url=reverse("schedule:preparation_print", args=[patient.pk]),
+        back_url=reverse("patients:detail", args=[patient.pk]),
+    )
+
+
+# The patient's link: no account, the token is the only key.
+
+
+def _public(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"  # the token is in the URL
+    return response
+
+
+def _link_invalid(request: HttpRequest) -> HttpResponse:
+    # One answer for unknown, altered, expired and revoked links: it says nothing about the patient.
+    return _public(render(request, "documents/link_invalid.html", {"clinic": Clinic.current()}, status=404))
+
+
+@login_not_required
+@require_safe
+def public_document(request: HttpRequest, token: str) -> HttpResponse:
+    link = documents.document_link_open(token)
+    if link is None:
+        return _link_invalid(request)
+    document = link.document
+    context = documents.page_context(
+        body_html=document.body_html, language=document.language, kind=document.kind, document=document
+    ) | {"token": token, "superseded": documents.series_of(document).first().pk != document.pk}
+    return _public(render(request, "documents/public_page.html", context))
+
+
+@login_not_required
+@require_safe
+def public_document_pdf(request: HttpRequest, token: str) -> HttpResponse:
+    link = documents.document_link_open(token)
+    if link is None:
+        return _link_invalid(request)
+    try:
+        data = documents.stored_pdf(link.document)
+    except documents.DocumentError:
+        return _link_invalid(request)
+    return _public(_pdf_response(data, link.document, attachment=True))
