@@ -1,0 +1,107 @@
+import datetime
+import re
+
+from django.utils import timezone
+
+from e2e.conftest import log_in, shot
+from patients.models import Patient, Scar
+from protocols.services import scar_decision
+from sessions.models import Appointment, AppointmentStatus, PatientDocument
+from sessions.selectors import scar_window
+
+
+def _due_eligible_scar() -> Scar:
+    """A scar on the worklist (window open, nothing booked) that the engine finds eligible today."""
+    today = timezone.localdate()
+    for scar in Scar.objects.filter(treatments__completed_at__isnull=False).distinct().order_by("pk"):
+        window = scar_window(scar=scar)
+        if window is None or window.state(today) not in ("open", "closing") or scar.planned.filter(
+            appointment__status__in=["scheduled", "requested"]
+        ).exists():
+            continue
+        if scar_decision(scar=scar, on_date=today + datetime.timedelta(days=1), technique="contact")[1]["outcome"] == "eligible":
+            return scar
+    raise AssertionError("no due, eligible demo scar")
+
+
+def test_admin_books_from_the_worklist_and_the_clinician_treats_and_prints(browser, live_server, demo):
+    scar = _due_eligible_scar()
+    admin = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = admin.new_page()
+    log_in(page, "clinicadmin")
+    page.goto("/schedule/due/?state=all")
+    shot(page, "worklist")
+    page.click(f"tr[data-scar='{scar.pk}'] >> text=Book")
+    page.wait_for_selector("#window")
+    page.click("#slots a >> nth=0")
+    page.click("button:has-text('Book')")
+    page.wait_for_url(re.compile(r"/schedule/appointments/\d+/$"))
+    appointment = Appointment.objects.get(planned__scar=scar, status=AppointmentStatus.SCHEDULED)
+    window = scar_window(scar=scar)
+    assert window.earliest <= timezone.localdate(appointment.starts_at) <= window.latest
+    page.goto(f"/schedule/calendar/day/?date={timezone.localdate(appointment.starts_at):%Y-%m-%d}")
+    assert page.locator(f"a[href='/schedule/appointments/{appointment.pk}/']").count() >= 1
+    shot(page, "calendar-day")
+    admin.close()
+
+    clinic = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = clinic.new_page()
+    log_in(page, "clinician")
+    page.goto(f"/schedule/appointments/{appointment.pk}/")
+    page.click("button:has-text('Check in')")
+    page.wait_for_selector("text=Checked in")
+    page.click("text=Record treatment")
+    page.fill("input[name=applicator]", "cotton tip")
+    page.fill("input[name=freeze_seconds]", "20")
+    page.fill("input[name=cycles]", "2")
+    page.fill("input[name=thaw_seconds]", "50")
+    for name in ["check_diagnosis_confirmed", "check_contraindications_reviewed", "check_site_disinfected",
+                 "check_no_sun_7_days", "check_medications_disclosed"]:
+        page.check(f"input[name={name}]")
+    page.fill("input[name=immediate_reaction]", "Redness and mild swelling")
+    page.fill("input[name=observation_minutes]", "30")
+    page.fill("input[name=started_at]", "10:00")
+    page.fill("input[name=ended_at]", "10:20")
+    page.click("button:has-text('Save treatment')")
+    page.wait_for_selector("text=saved")
+    page.click("button:has-text('Complete and sign')")
+    page.wait_for_selector("text=Session signed and locked")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.COMPLETED
+    today = timezone.localdate()
+    new_window = scar_window(scar=scar)
+    assert (new_window.earliest, new_window.latest) == (today + datetime.timedelta(days=21), today + datetime.timedelta(days=42))
+    page.goto(f"/patients/scars/{scar.pk}/")
+    assert page.locator(f"#next-window >> text={new_window.earliest:%Y-%m-%d}").is_visible()
+    shot(page, "scar-after-session")
+
+    page.goto(f"/schedule/appointments/{appointment.pk}/")
+    page.click("button:has-text('Print aftercare')")
+    page.wait_for_url(re.compile(r"/schedule/documents/\d+/$"))
+    shot(page, "aftercare")
+    document = PatientDocument.objects.get(appointment=appointment)
+    body = page.inner_text("body")
+    assert scar.patient.family_name in body and f"{new_window.earliest:%Y}" in body
+    link_text = page.locator("footer.sheet-footer .link").inner_text()
+    assert document.pdf and len(document.pdf_sha256) == 64 and document.printed_by.username == "clinician"
+    clinic.close()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+    public = phone.new_page()
+    public.goto(link_text.replace("http://testserver", live_server.url))
+    assert scar.patient.family_name in public.inner_text("body")
+    assert public.locator("nav.navbar").count() == 0
+    shot(public, "aftercare-phone")
+    phone.close()
+
+
+def test_contraindicated_patient_cannot_be_booked(page):
+    log_in(page, "clinicadmin")
+    scar = Patient.objects.get(mrn="DEMO-0011").scars.first()  # cold urticaria
+    page.goto(f"/schedule/book/{scar.pk}/")
+    page.click("#slots a >> nth=0")
+    page.click("button:has-text('Book')")
+    page.wait_for_selector("text=The protocol blocks this booking")
+    assert page.locator("text=ABS-01").first.is_visible()
+    assert not Appointment.objects.filter(patient=scar.patient).exists()
+    shot(page, "blocked-booking")
