@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench worker e2e
+.PHONY: run test lint bench worker e2e system-deps
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,3 +34,8 @@ worker: $(VENV)/.installed
 # Browser tests (Debian's chromium + Playwright), as their own pytest call.
 e2e: $(VENV)/.installed
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e -p no:randomly
+
+# System libraries for PDF sheets (WeasyPrint) and Chromium for the browser tests (Debian, as root).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext chromium
+system-deps:
+	apt-get install -y $(SYSTEM_PACKAGES) || (apt-get update && apt-get install -y $(SYSTEM_PACKAGES))

@@ -8,8 +8,11 @@ from protocols.rules import RULES
 from protocols.services import scar_decision
 
 RULES_MD_CODES = (
-    ["IND-01", "ASM-01"] + [f"ABS-{n:02d}" for n in range(1, 13)] + ["ADV-01"]
-    + [f"REL-{n:02d}" for n in range(1, 10)] + ["REL-11", "REL-12", "REL-13", "STP-01"]
+    ["IND-01", "ASM-01"]
+    + [f"ABS-{n:02d}" for n in range(1, 13)]
+    + ["ADV-01"]
+    + [f"REL-{n:02d}" for n in range(1, 10)]
+    + ["REL-11", "REL-12", "REL-13", "STP-01"]
     + [f"WRN-{n:02d}" for n in range(1, 11)]
 )
 
@@ -40,7 +43,12 @@ def test_clinician_adds_a_scar_and_an_assessment_with_a_photo(page, photo_file):
     page.fill("input[name=length_mm]", "25")
     page.fill("input[name=width_mm]", "8")
     page.fill("input[name=height_mm]", "4")
-    for name, value in {"vss_vascularity": "2", "vss_pigmentation": "1", "vss_pliability": "3", "vss_height": "2"}.items():
+    for name, value in {
+        "vss_vascularity": "2",
+        "vss_pigmentation": "1",
+        "vss_pliability": "3",
+        "vss_height": "2",
+    }.items():
         page.fill(f"input[name={name}]", value)
     page.set_input_files("input[name=photos]", str(photo_file))
     page.click("input[type=submit][value=Save]")

@@ -15,11 +15,16 @@ def _due_eligible_scar() -> Scar:
     today = timezone.localdate()
     for scar in Scar.objects.filter(treatments__completed_at__isnull=False).distinct().order_by("pk"):
         window = scar_window(scar=scar)
-        if window is None or window.state(today) not in ("open", "closing") or scar.planned.filter(
-            appointment__status__in=["scheduled", "requested"]
-        ).exists():
+        if (
+            window is None
+            or window.state(today) not in ("open", "closing")
+            or scar.planned.filter(appointment__status__in=["scheduled", "requested"]).exists()
+        ):
             continue
-        if scar_decision(scar=scar, on_date=today + datetime.timedelta(days=1), technique="contact")[1]["outcome"] == "eligible":
+        if (
+            scar_decision(scar=scar, on_date=today + datetime.timedelta(days=1), technique="contact")[1]["outcome"]
+            == "eligible"
+        ):
             return scar
     raise AssertionError("no due, eligible demo scar")
 
@@ -55,8 +60,13 @@ def test_admin_books_from_the_worklist_and_the_clinician_treats_and_prints(brows
     page.fill("input[name=freeze_seconds]", "20")
     page.fill("input[name=cycles]", "2")
     page.fill("input[name=thaw_seconds]", "50")
-    for name in ["check_diagnosis_confirmed", "check_contraindications_reviewed", "check_site_disinfected",
-                 "check_no_sun_7_days", "check_medications_disclosed"]:
+    for name in [
+        "check_diagnosis_confirmed",
+        "check_contraindications_reviewed",
+        "check_site_disinfected",
+        "check_no_sun_7_days",
+        "check_medications_disclosed",
+    ]:
         page.check(f"input[name={name}]")
     page.fill("input[name=immediate_reaction]", "Redness and mild swelling")
     page.fill("input[name=observation_minutes]", "30")
@@ -70,7 +80,10 @@ def test_admin_books_from_the_worklist_and_the_clinician_treats_and_prints(brows
     assert appointment.status == AppointmentStatus.COMPLETED
     today = timezone.localdate()
     new_window = scar_window(scar=scar)
-    assert (new_window.earliest, new_window.latest) == (today + datetime.timedelta(days=21), today + datetime.timedelta(days=42))
+    assert (new_window.earliest, new_window.latest) == (
+        today + datetime.timedelta(days=21),
+        today + datetime.timedelta(days=42),
+    )
     page.goto(f"/patients/scars/{scar.pk}/")
     assert page.locator(f"#next-window >> text={new_window.earliest:%Y-%m-%d}").is_visible()
     shot(page, "scar-after-session")

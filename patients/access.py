@@ -5,8 +5,10 @@ clinic role gets 404 for every object, so that no answer reveals whether a recor
 and writes are recorded as `AccessEvent`s.
 """
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from patients.models import AccessEvent, AssessmentPhoto, Patient, Scar, ScarAssessment
@@ -16,6 +18,15 @@ CLINIC_ADMIN = "Clinic admin"
 ROLES = (CLINICIAN, CLINIC_ADMIN)
 
 User = AbstractBaseUser | AnonymousUser
+
+
+def clinician_users() -> QuerySet:
+    """Active users with the Clinician role, by name: who can be booked, filtered on, or treat."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=CLINICIAN, is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
 
 
 def user_roles(user: User) -> frozenset[str]:

@@ -10,4 +10,6 @@ class PatientsConfig(AppConfig):
         from patients.roles import role_permissions_sync
 
         # Model permissions exist only after every app has migrated, hence post_migrate.
-        post_migrate.connect(lambda **kwargs: role_permissions_sync(), dispatch_uid="cryocare_role_permissions", weak=False)
+        post_migrate.connect(
+            lambda **kwargs: role_permissions_sync(), dispatch_uid="cryocare_role_permissions", weak=False
+        )

@@ -134,7 +134,9 @@ def _plan(rng: random.Random, today: date, age: int, scenario: str) -> dict:
         onset = today - timedelta(days=rng.randint(400, 2500))
         if scenario == "young_scar" and n == 0:
             onset = today - timedelta(days=95)
-        morphology = "keloid" if scenario in ("keloid_earlobe", "bulky_keloid") or rng.random() < 0.25 else "hypertrophic"
+        morphology = (
+            "keloid" if scenario in ("keloid_earlobe", "bulky_keloid") or rng.random() < 0.25 else "hypertrophic"
+        )
         if scenario == "atrophic" and n == 0:
             morphology = "atrophic"
         first = today - timedelta(days=rng.randint(20, 330))
@@ -150,10 +152,19 @@ def _plan(rng: random.Random, today: date, age: int, scenario: str) -> dict:
             vss[3] = max(1, vss[3] - rng.randint(0, 1))
             height = max(1, height - rng.randint(0, 1))
             day = day + timedelta(days=rng.randint(28, 60))
-        scars.append({"site": site, "onset": onset, "morphology": morphology, "assessments": assessments,
-                      "laterality": rng.choice(["left", "right", "midline"]),
-                      "cause": rng.choice(["surgical", "traumatic", "burn", "acne", "piercing"]),
-                      "width": rng.randint(3, 15), "pain": rng.randint(0, 6), "itch": rng.randint(0, 8)})
+        scars.append(
+            {
+                "site": site,
+                "onset": onset,
+                "morphology": morphology,
+                "assessments": assessments,
+                "laterality": rng.choice(["left", "right", "midline"]),
+                "cause": rng.choice(["surgical", "traumatic", "burn", "acne", "piercing"]),
+                "width": rng.randint(3, 15),
+                "pain": rng.randint(0, 6),
+                "itch": rng.randint(0, 8),
+            }
+        )
     return {"birth": birth, "scars": scars, "phone": f"+44 20 7946 {rng.randint(0, 9999):04d}"}
 
 
@@ -182,14 +193,27 @@ def _create_patient(mrn, given, family, sex, fitz, lang, scenario, plan, clinici
     for code in SCENARIO_CONDITIONS.get(scenario, []):
         PatientCondition.objects.create(patient=patient, code=code, onset_date=plan["birth"] + timedelta(days=365 * 30))
     if scenario == "isotretinoin":
-        PatientMedication.objects.create(patient=patient, code="isotretinoin", drug_name="isotretinoin 20 mg",
-                                         started_on=today - timedelta(days=400), stopped_on=today - timedelta(days=120))
+        PatientMedication.objects.create(
+            patient=patient,
+            code="isotretinoin",
+            drug_name="isotretinoin 20 mg",
+            started_on=today - timedelta(days=400),
+            stopped_on=today - timedelta(days=120),
+        )
     if scenario == "anticoagulant":
-        PatientMedication.objects.create(patient=patient, code="anticoagulant", drug_name="apixaban 5 mg twice daily",
-                                         started_on=today - timedelta(days=700))
+        PatientMedication.objects.create(
+            patient=patient,
+            code="anticoagulant",
+            drug_name="apixaban 5 mg twice daily",
+            started_on=today - timedelta(days=700),
+        )
     if scenario == "immunosuppressant":
-        PatientMedication.objects.create(patient=patient, code="immunosuppressant", drug_name="methotrexate 15 mg weekly",
-                                         started_on=today - timedelta(days=500))
+        PatientMedication.objects.create(
+            patient=patient,
+            code="immunosuppressant",
+            drug_name="methotrexate 15 mg weekly",
+            started_on=today - timedelta(days=500),
+        )
     for n, spec in enumerate(plan["scars"]):
         scar = Scar.objects.create(
             patient=patient,

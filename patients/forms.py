@@ -24,7 +24,13 @@ def _helper(*layout, submit: str = "Save") -> FormHelper:
     return helper
 
 
-CLINICAL_PATIENT_FIELDS = ("fitzpatrick", "pregnancy_status", "pregnancy_confirmed_on", "consent_date", "consent_version")
+CLINICAL_PATIENT_FIELDS = (
+    "fitzpatrick",
+    "pregnancy_status",
+    "pregnancy_confirmed_on",
+    "consent_date",
+    "consent_version",
+)
 
 
 class PatientForm(forms.ModelForm):
@@ -247,7 +253,12 @@ class AssessmentForm(forms.ModelForm):
                 Row(*[Column(f) for f in ["posas_pt_stiffness", "posas_pt_thickness", "posas_pt_irregularity"]]),
                 "posas_pt_overall",
             ),
-            Fieldset("Symptoms and site", Row(Column("pain_score"), Column("itch_score")), "site_findings", "diagnosis_uncertain"),
+            Fieldset(
+                "Symptoms and site",
+                Row(Column("pain_score"), Column("itch_score")),
+                "site_findings",
+                "diagnosis_uncertain",
+            ),
             "notes",
             "photos",
             *(["entered_in_error"] if "entered_in_error" in self.fields else []),

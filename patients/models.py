@@ -109,7 +109,9 @@ class PatientMedication(models.Model):
         ordering = ["code", "started_on"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(started_on__isnull=True) | Q(stopped_on__isnull=True) | Q(stopped_on__gte=models.F("started_on")),
+                condition=Q(started_on__isnull=True)
+                | Q(stopped_on__isnull=True)
+                | Q(stopped_on__gte=models.F("started_on")),
                 name="medication_stopped_after_started",
             )
         ]
@@ -244,13 +246,25 @@ class ScarAssessment(models.Model):
             _range("pain_score", 0, 10, "assessment_pain_score_range"),
             _range("itch_score", 0, 10, "assessment_itch_score_range"),
             *[
-                models.CheckConstraint(condition=Q(**{f"{f}__isnull": True}) | Q(**{f"{f}__gte": 0}), name=f"assessment_{f}_not_negative")
+                models.CheckConstraint(
+                    condition=Q(**{f"{f}__isnull": True}) | Q(**{f"{f}__gte": 0}), name=f"assessment_{f}_not_negative"
+                )
                 for f in ("length_mm", "width_mm", "height_mm")
             ],
             # The VSS is scored whole or not at all: a partial total would be meaningless.
             models.CheckConstraint(
-                condition=Q(vss_vascularity__isnull=True, vss_pigmentation__isnull=True, vss_pliability__isnull=True, vss_height__isnull=True)
-                | Q(vss_vascularity__isnull=False, vss_pigmentation__isnull=False, vss_pliability__isnull=False, vss_height__isnull=False),
+                condition=Q(
+                    vss_vascularity__isnull=True,
+                    vss_pigmentation__isnull=True,
+                    vss_pliability__isnull=True,
+                    vss_height__isnull=True,
+                )
+                | Q(
+                    vss_vascularity__isnull=False,
+                    vss_pigmentation__isnull=False,
+                    vss_pliability__isnull=False,
+                    vss_height__isnull=False,
+                ),
                 name="assessment_vss_complete_or_empty",
             ),
         ]

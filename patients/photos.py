@@ -27,9 +27,7 @@ def photo_reencode(uploaded) -> ContentFile:
             fmt = probe.format
             width, height = probe.size
             if fmt not in ACCEPTED_FORMATS:
-                raise ValidationError(
-                    f"“{uploaded.name}” is not a JPEG, PNG or WebP image.", code="bad_type"
-                )
+                raise ValidationError(f"“{uploaded.name}” is not a JPEG, PNG or WebP image.", code="bad_type")
             if width * height > settings.PHOTO_MAX_PIXELS:
                 raise ValidationError(f"“{uploaded.name}” has too many pixels.", code="too_large")
             probe.verify()

@@ -3,8 +3,8 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.utils import timezone
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from patients import selectors, services
@@ -148,7 +148,9 @@ def scar_edit(request: HttpRequest, scar_id: int) -> HttpResponse:
         services.scar_update(scar=scar, data=form.cleaned_data)
         messages.success(request, "Scar saved.")
         return redirect("patients:scar", scar.pk)
-    return render(request, "form_page.html", {"form": form, "title": f"Edit scar: {scar.label}", "patient": scar.patient})
+    return render(
+        request, "form_page.html", {"form": form, "title": f"Edit scar: {scar.label}", "patient": scar.patient}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -162,14 +164,20 @@ def scar_detail(request: HttpRequest, scar_id: int) -> HttpResponse:
             data = override_form.cleaned_data
             try:
                 protocol_services.decision_override(
-                    scar=scar, on_date=data["on"], technique=data["technique"], stage=data["stage"],
-                    user=request.user, reason=data["reason"],
+                    scar=scar,
+                    on_date=data["on"],
+                    technique=data["technique"],
+                    stage=data["stage"],
+                    user=request.user,
+                    reason=data["reason"],
                 )
             except protocol_services.OverrideRefused as refused:
                 override_form.add_error(None, str(refused))
             else:
                 messages.success(request, f"Override recorded for {data['on']:%Y-%m-%d}.")
-                query = urlencode({"on": data["on"].isoformat(), "technique": data["technique"], "stage": data["stage"]})
+                query = urlencode(
+                    {"on": data["on"].isoformat(), "technique": data["technique"], "stage": data["stage"]}
+                )
                 return redirect(f"{request.path}?{query}")
     panel = protocol_services.eligibility_panel(
         scar=scar, params=request.POST if request.method == "POST" else request.GET, today=timezone.localdate()

@@ -2,5 +2,5 @@ from django.apps import AppConfig
 
 
 class ProtocolsConfig(AppConfig):
-    default_auto_field = 'django.db.models.BigAutoField'
-    name = 'protocols'
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "protocols"

@@ -36,7 +36,8 @@ class ProtocolParameters(models.Model):
         verbose_name_plural = "protocol parameters"
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(min_interval_days__gte=1) & models.Q(max_interval_days__gt=models.F("min_interval_days")),
+                condition=models.Q(min_interval_days__gte=1)
+                & models.Q(max_interval_days__gt=models.F("min_interval_days")),
                 name="protocolparameters_interval_order",
             ),
             models.CheckConstraint(
@@ -60,7 +61,10 @@ class ProtocolParameters(models.Model):
             "max_interval_days": self.max_interval_days,
             "freeze_limits": {
                 "spray": {"max_freeze_seconds": self.spray_max_freeze_seconds, "max_cycles": self.spray_max_cycles},
-                "contact": {"max_freeze_seconds": self.contact_max_freeze_seconds, "max_cycles": self.contact_max_cycles},
+                "contact": {
+                    "max_freeze_seconds": self.contact_max_freeze_seconds,
+                    "max_cycles": self.contact_max_cycles,
+                },
                 "intralesional": {
                     "max_freeze_seconds": self.intralesional_max_freeze_seconds,
                     "max_cycles": self.intralesional_max_cycles,

@@ -81,7 +81,9 @@ def decision_override(*, scar, on_date: date, technique: str, stage: str, user, 
 
 def scar_overrides(*, scar) -> list[Override]:
     return list(
-        Override.objects.filter(evaluation__scar=scar).select_related("evaluation", "created_by").order_by("-created_at")
+        Override.objects.filter(evaluation__scar=scar)
+        .select_related("evaluation", "created_by")
+        .order_by("-created_at")
     )
 
 
@@ -104,7 +106,9 @@ def eligibility_panel(*, scar, params, today: date) -> EligibilityPanel:
     values = form.cleaned_data if asked else {"on": today, "technique": Technique.CONTACT, "stage": Stage.SCHEDULE}
     panel = EligibilityPanel(form=form, values=values)
     try:
-        _, panel.decision = scar_decision(scar=scar, on_date=values["on"], technique=values["technique"], stage=values["stage"])
+        _, panel.decision = scar_decision(
+            scar=scar, on_date=values["on"], technique=values["technique"], stage=values["stage"]
+        )
     except FactsError as error:
         panel.errors = error.errors
     return panel

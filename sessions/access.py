@@ -4,17 +4,21 @@ from django.http import Http404, HttpRequest
 
 from patients.access import log_access, require_clinic_staff, require_clinician
 from patients.models import AccessEvent
-from sessions.models import Appointment, SessionAdverseEvent, TreatmentSession
+from sessions.models import Appointment, DocumentLink, PatientDocument, SessionAdverseEvent, TreatmentSession
 
 
 def access_appointment(request: HttpRequest, appointment_id: int, *, write: bool = False) -> Appointment:
     """Both roles keep the schedule, so both may change an appointment (services check clinical steps)."""
     require_clinic_staff(request.user)
     try:
-        appointment = Appointment.objects.select_related("patient", "clinician", "room", "booked_by").get(pk=appointment_id)
+        appointment = Appointment.objects.select_related("patient", "clinician", "room", "booked_by").get(
+            pk=appointment_id
+        )
     except Appointment.DoesNotExist:
         raise Http404 from None
-    log_access(request, appointment, appointment.patient, AccessEvent.Action.CHANGE if write else AccessEvent.Action.VIEW)
+    log_access(
+        request, appointment, appointment.patient, AccessEvent.Action.CHANGE if write else AccessEvent.Action.VIEW
+    )
     return appointment
 
 
@@ -25,7 +29,9 @@ def access_treatment(request: HttpRequest, session_id: int, *, write: bool = Fal
         session = TreatmentSession.objects.select_related("appointment__patient", "scar").get(pk=session_id)
     except TreatmentSession.DoesNotExist:
         raise Http404 from None
-    log_access(request, session, session.appointment.patient, AccessEvent.Action.CHANGE if write else AccessEvent.Action.VIEW)
+    log_access(
+        request, session, session.appointment.patient, AccessEvent.Action.CHANGE if write else AccessEvent.Action.VIEW
+    )
     return session
 
 
@@ -37,3 +43,25 @@ def access_adverse_event(request: HttpRequest, event_id: int) -> SessionAdverseE
         raise Http404 from None
     log_access(request, event, event.session.appointment.patient, AccessEvent.Action.CHANGE)
     return event
+
+
+def access_document(
+    request: HttpRequest, document_id: int, *, action: str = AccessEvent.Action.VIEW
+) -> PatientDocument:
+    require_clinic_staff(request.user)
+    try:
+        document = PatientDocument.objects.select_related("patient", "appointment", "printed_by").get(pk=document_id)
+    except PatientDocument.DoesNotExist:
+        raise Http404 from None
+    log_access(request, document, document.patient, action)
+    return document
+
+
+def access_document_link(request: HttpRequest, link_id: int) -> DocumentLink:
+    require_clinic_staff(request.user)
+    try:
+        link = DocumentLink.objects.select_related("document__patient").get(pk=link_id)
+    except DocumentLink.DoesNotExist:
+        raise Http404 from None
+    log_access(request, link, link.document.patient, AccessEvent.Action.CHANGE)
+    return link

@@ -7,6 +7,7 @@ from sessions.models import (
     Clinic,
     Closure,
     OpeningHours,
+    PatientDocument,
     Room,
     SessionAddendum,
     SessionAdverseEvent,
@@ -121,3 +122,12 @@ class TreatmentSessionAdmin(ReadOnlyAdmin):
     date_hierarchy = "performed_on"
     list_select_related = ["scar__patient", "completed_by"]
     inlines = [AdverseEventInline, AddendumInline]
+
+
+@admin.register(PatientDocument)
+class PatientDocumentAdmin(ReadOnlyAdmin):
+    list_display = ["printed_at", "patient", "kind", "version", "language", "printed_by"]
+    list_filter = ["kind", "language"]
+    search_fields = ["patient__mrn", "patient__family_name"]
+    list_select_related = ["patient", "printed_by"]
+    exclude = ["body_html"]

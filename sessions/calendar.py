@@ -12,10 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
-from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from patients.access import CLINICIAN
+from patients.access import clinician_users
 from sessions.models import Appointment, AppointmentStatus, CalendarFeed, Closure, OpeningHours, Room
 
 DEFAULT_OPENS = time(8, 0)
@@ -85,9 +84,7 @@ def person_label(user) -> str:
 
 
 def active_clinicians() -> list:
-    return list(
-        get_user_model().objects.filter(groups__name=CLINICIAN, is_active=True).order_by("last_name", "username")
-    )
+    return list(clinician_users())
 
 
 def active_rooms() -> list[Room]:

@@ -60,14 +60,20 @@ def seed_sessions(*, today: date) -> int:
         return 0
     clinic = Clinic.current()
     zone = clinic.zone
-    users = {u.username: u for u in get_user_model().objects.filter(username__in=["clinician", "clinician2", "clinicadmin"])}
+    users = {
+        u.username: u for u in get_user_model().objects.filter(username__in=["clinician", "clinician2", "clinicadmin"])
+    }
     rooms = list(Room.objects.order_by("name"))
     if not rooms or "clinician" not in users:
         return 0
     rng = random.Random(4242)
     used: dict[date, int] = {}
     created = 0
-    scars = Scar.objects.filter(status=ScarStatus.ACTIVE, patient__mrn__startswith="DEMO-").select_related("patient").order_by("patient__mrn", "pk")
+    scars = (
+        Scar.objects.filter(status=ScarStatus.ACTIVE, patient__mrn__startswith="DEMO-")
+        .select_related("patient")
+        .order_by("patient__mrn", "pk")
+    )
     for scar in scars:
         if scar.patient.mrn in NO_HISTORY or scar.morphology not in ("hypertrophic", "keloid"):
             continue
@@ -138,11 +144,20 @@ def seed_upcoming(*, today: date, limit: int = 6) -> int:
     if admin is None:
         return 0
     booked = 0
-    for scar in Scar.objects.filter(status=ScarStatus.ACTIVE, treatments__completed_at__isnull=False).distinct().order_by("pk"):
+    for scar in (
+        Scar.objects.filter(status=ScarStatus.ACTIVE, treatments__completed_at__isnull=False).distinct().order_by("pk")
+    ):
         window = scar_window(scar=scar)
         if window is None or window.state(today) != "open":
             continue
-        slots = find_slots(patient=scar.patient, earliest=window.earliest, latest=window.latest, minutes=30, now=timezone.now(), limit=1)
+        slots = find_slots(
+            patient=scar.patient,
+            earliest=window.earliest,
+            latest=window.latest,
+            minutes=30,
+            now=timezone.now(),
+            limit=1,
+        )
         if not slots:
             continue
         try:

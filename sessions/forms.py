@@ -1,8 +1,7 @@
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from patients.access import CLINICIAN
+from patients.access import clinician_users
 from protocols.codes import AdverseEvent, Technique
 from sessions.models import Room, TreatmentSession
 from sessions.services import parameter_problems
@@ -17,14 +16,10 @@ class ClinicianChoiceField(forms.ModelChoiceField):
         return obj.get_full_name() or obj.get_username()
 
 
-def clinicians():
-    return get_user_model().objects.filter(groups__name=CLINICIAN, is_active=True).order_by("last_name", "username")
-
-
 class SlotForm(forms.Form):
     starts_at = forms.DateTimeField(label="Start", widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
     minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=240)
-    clinician = ClinicianChoiceField(queryset=clinicians())
+    clinician = ClinicianChoiceField(queryset=clinician_users())
     room = forms.ModelChoiceField(queryset=Room.objects.filter(active=True))
     override_reason = forms.CharField(
         required=False,
@@ -35,7 +30,7 @@ class SlotForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = clinicians()
+        self.fields["clinician"].queryset = clinician_users()
         self.fields["room"].queryset = Room.objects.filter(active=True)
 
     def clean_starts_at(self):
@@ -62,7 +57,9 @@ class BookingForm(SlotForm):
 
     def planned(self) -> list[tuple]:
         return [
-            (scar, self.cleaned_data[f"technique_{scar.pk}"]) for scar in self.scars if self.cleaned_data.get(f"treat_{scar.pk}")
+            (scar, self.cleaned_data[f"technique_{scar.pk}"])
+            for scar in self.scars
+            if self.cleaned_data.get(f"treat_{scar.pk}")
         ]
 
     def clean(self):

@@ -3,9 +3,9 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
-from django.contrib.auth import get_user_model
 
-from patients.access import CLINICIAN
+from patients.access import clinician_users
+from sessions.forms import ClinicianChoiceField
 from sessions.models import Clinic, Closure, OpeningHours, Room, WorkingHours
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -19,19 +19,6 @@ def _helper(*layout, submit: str) -> FormHelper:
     helper.layout = Layout(*layout) if layout else None
     helper.add_input(Submit("save", submit))
     return helper
-
-
-def _clinicians():
-    return (
-        get_user_model()
-        .objects.filter(groups__name=CLINICIAN, is_active=True)
-        .order_by("last_name", "first_name", "username")
-    )
-
-
-class ClinicianChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj) -> str:
-        return obj.get_full_name() or obj.get_username()
 
 
 class ClinicForm(forms.ModelForm):
@@ -126,7 +113,7 @@ class ClosureForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = _clinicians()
+        self.fields["clinician"].queryset = clinician_users()
         self.helper = _helper(
             Row(Column("starts_on"), Column("ends_on"), Column("clinician")), "reason", submit="Add closure"
         )
@@ -149,7 +136,7 @@ class WorkingHoursForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = _clinicians()
+        self.fields["clinician"].queryset = clinician_users()
         self.helper = _helper(
             Row(Column("clinician"), Column("weekday"), Column("starts"), Column("ends")), submit="Add working hours"
         )

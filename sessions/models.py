@@ -11,7 +11,6 @@ from simple_history.models import HistoricalRecords
 from protocols.codes import AdverseEvent, Technique
 
 
-
 def _default_time_zone() -> str:
     return settings.TIME_ZONE
 
@@ -74,7 +73,9 @@ class OpeningHours(models.Model):
     class Meta:
         ordering = ["weekday", "opens"]
         verbose_name_plural = "opening hours"
-        constraints = [models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="openinghours_closes_after_opens")]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="openinghours_closes_after_opens")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
@@ -125,7 +126,9 @@ class Closure(models.Model):
 
     class Meta:
         ordering = ["starts_on"]
-        constraints = [models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="closure_ends_on_or_after_start")]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="closure_ends_on_or_after_start")
+        ]
 
     def __str__(self) -> str:
         who = self.clinician or "Clinic"
@@ -248,7 +251,9 @@ class TreatmentSession(models.Model):
         ordering = ["performed_on", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["appointment", "scar"], name="treatmentsession_one_per_scar_and_visit"),
-            models.CheckConstraint(condition=Q(cycles__isnull=True) | Q(cycles__gte=1), name="treatmentsession_cycles_at_least_1"),
+            models.CheckConstraint(
+                condition=Q(cycles__isnull=True) | Q(cycles__gte=1), name="treatmentsession_cycles_at_least_1"
+            ),
             models.CheckConstraint(
                 condition=Q(completed_at__isnull=True) | Q(completed_by__isnull=False),
                 name="treatmentsession_completed_is_signed",

@@ -29,7 +29,8 @@ def scar_session_history(*, scar: Scar) -> list[dict]:
                 "status": "completed",
                 "technique": session.technique,
                 "adverse_events": [
-                    {"code": event.code, "resolved": event.resolved_on is not None} for event in session.adverse_events.all()
+                    {"code": event.code, "resolved": event.resolved_on is not None}
+                    for event in session.adverse_events.all()
                 ],
             }
         )
@@ -75,7 +76,9 @@ def window_after(last_session: date, parameters: ProtocolParameters | None = Non
 
 def scar_window(*, scar: Scar) -> Window | None:
     """The next-session window after the scar's last completed session (None before the first)."""
-    last = TreatmentSession.objects.filter(scar=scar, completed_at__isnull=False).aggregate(last=Max("performed_on"))["last"]
+    last = TreatmentSession.objects.filter(scar=scar, completed_at__isnull=False).aggregate(last=Max("performed_on"))[
+        "last"
+    ]
     return window_after(last) if last else None
 
 
@@ -122,6 +125,8 @@ def appointments_between(*, start, end, clinician=None) -> QuerySet[Appointment]
     )
     if clinician is not None:
         appointments = appointments.filter(clinician=clinician)
-    return appointments.select_related("patient", "clinician", "room").prefetch_related("planned__scar").order_by(
-        "starts_at"
+    return (
+        appointments.select_related("patient", "clinician", "room")
+        .prefetch_related("planned__scar")
+        .order_by("starts_at")
     )

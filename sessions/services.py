@@ -171,8 +171,12 @@ def appointment_approve(*, appointment: Appointment, user, reason: str) -> Appoi
     if not is_clinician(user):
         raise ScheduleError("Only a clinician can approve a booking that needs an override.")
     evaluations = [p.booking_evaluation for p in appointment.planned.select_related("booking_evaluation")]
-    _apply_overrides(evaluations=[e for e in evaluations if e and not hasattr(e, "override")], user=user, reason=reason,
-                     action="booking")
+    _apply_overrides(
+        evaluations=[e for e in evaluations if e and not hasattr(e, "override")],
+        user=user,
+        reason=reason,
+        action="booking",
+    )
     appointment.status = AppointmentStatus.SCHEDULED
     appointment.save(update_fields=["status"])
     return appointment
@@ -180,7 +184,14 @@ def appointment_approve(*, appointment: Appointment, user, reason: str) -> Appoi
 
 @transaction.atomic
 def appointment_reschedule(
-    *, appointment: Appointment, starts_at: datetime, minutes: int, clinician, room: Room, user, override_reason: str = ""
+    *,
+    appointment: Appointment,
+    starts_at: datetime,
+    minutes: int,
+    clinician,
+    room: Room,
+    user,
+    override_reason: str = "",
 ) -> Appointment:
     """Move a booking; the engine checks the new date again. The old times stay in the history."""
     if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.REQUESTED):
@@ -229,7 +240,9 @@ def appointment_no_show(*, appointment: Appointment, user) -> Appointment:
 
 
 @transaction.atomic
-def appointment_check_in(*, appointment: Appointment, user, override_reason: str = "", today: date | None = None) -> Appointment:
+def appointment_check_in(
+    *, appointment: Appointment, user, override_reason: str = "", today: date | None = None
+) -> Appointment:
     """Check the patient in: the engine re-checks every scar at stage `treat` (consent, today's site findings).
 
     A block stops the treatment. Findings that need an override need a clinician's reason now.
@@ -274,12 +287,16 @@ def parameter_limits(technique: str, parameters: dict) -> ParameterLimits:
     )
 
 
-def parameter_problems(*, technique: str, freeze_seconds, cycles, started_at, ended_at, parameters: dict) -> dict[str, str]:
+def parameter_problems(
+    *, technique: str, freeze_seconds, cycles, started_at, ended_at, parameters: dict
+) -> dict[str, str]:
     """Values outside RULES.md §6 (as set in the clinic's parameters), by field: allowed only with a reason."""
     limits = parameter_limits(technique, parameters)
     problems: dict[str, str] = {}
     if freeze_seconds is not None and freeze_seconds > limits.max_freeze_seconds:
-        problems["freeze_seconds"] = f"Above the {limits.max_freeze_seconds} s per cycle of the protocol for this technique."
+        problems["freeze_seconds"] = (
+            f"Above the {limits.max_freeze_seconds} s per cycle of the protocol for this technique."
+        )
     if cycles is not None and not 1 <= cycles <= limits.max_cycles:
         problems["cycles"] = f"Outside the protocol's 1–{limits.max_cycles} cycles for this technique."
     if started_at and ended_at:
@@ -287,7 +304,9 @@ def parameter_problems(*, technique: str, freeze_seconds, cycles, started_at, en
         if minutes < 0:
             problems["ended_at"] = "The end time is before the start time."
         elif not limits.min_minutes <= minutes <= limits.max_minutes:
-            problems["ended_at"] = f"The session took {minutes:.0f} min; the protocol says {limits.min_minutes}–{limits.max_minutes} min."
+            problems["ended_at"] = (
+                f"The session took {minutes:.0f} min; the protocol says {limits.min_minutes}–{limits.max_minutes} min."
+            )
     return problems
 
 
@@ -304,7 +323,9 @@ def _require_open(session: TreatmentSession) -> None:
 def treatment_update(*, session: TreatmentSession, data: dict, parameters: dict, user) -> TreatmentSession:
     session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
     _require_open(session)
-    merged = {f: data.get(f, getattr(session, f)) for f in ("technique", "freeze_seconds", "cycles", "started_at", "ended_at")}
+    merged = {
+        f: data.get(f, getattr(session, f)) for f in ("technique", "freeze_seconds", "cycles", "started_at", "ended_at")
+    }
     problems = parameter_problems(parameters=parameters, **merged)
     if problems and not (data.get("out_of_range_reason") or "").strip():
         raise ScheduleError(
@@ -336,7 +357,9 @@ def completion_problems(session: TreatmentSession) -> list[str]:
         problems.append(f"{label}: record the immediate local reaction.")
     for name in CHECKLIST:
         if not getattr(session, name):
-            problems.append(f"{label}: checklist item “{TreatmentSession._meta.get_field(name).verbose_name}” not confirmed.")
+            problems.append(
+                f"{label}: checklist item “{TreatmentSession._meta.get_field(name).verbose_name}” not confirmed."
+            )
     return problems
 
 

@@ -9,9 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.contrib.auth import get_user_model
-
-from patients.access import CLINICIAN
+from patients.access import clinician_users
 from sessions.models import ACTIVE_STATUSES, Appointment, Clinic, Closure, OpeningHours, Room, WorkingHours
 
 
@@ -50,7 +48,7 @@ def find_slots(
     if first_day > latest:
         return []
 
-    clinicians = get_user_model().objects.filter(groups__name=CLINICIAN, is_active=True).order_by("last_name", "username")
+    clinicians = clinician_users()
     if clinician is not None:
         clinicians = clinicians.filter(pk=clinician.pk)
     clinicians = list(clinicians)

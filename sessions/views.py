@@ -72,11 +72,20 @@ def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
             evaluations = error.evaluations
         else:
             if appointment.status == AppointmentStatus.REQUESTED:
-                messages.warning(request, "Booked as a request: the protocol needs a clinician's override before it is confirmed.")
+                messages.warning(
+                    request, "Booked as a request: the protocol needs a clinician's override before it is confirmed."
+                )
             else:
                 messages.success(request, f"Booked for {timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}.")
             return redirect("schedule:appointment", appointment.pk)
-    slots = find_slots(patient=patient, earliest=earliest, latest=latest, minutes=clinic.default_visit_minutes, now=timezone.now(), limit=12)
+    slots = find_slots(
+        patient=patient,
+        earliest=earliest,
+        latest=latest,
+        minutes=clinic.default_visit_minutes,
+        now=timezone.now(),
+        limit=12,
+    )
     context = {
         "scar": scar,
         "patient": patient,

@@ -4,44 +4,19 @@ from collections.abc import Callable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from patients.access import access_patient, log_access, require_clinic_staff
+from patients.access import access_patient
 from patients.models import AccessEvent
 from sessions import documents
-from sessions.access import access_appointment
-from sessions.models import Clinic, DocumentKind, DocumentLink, PatientDocument
+from sessions.access import access_appointment, access_document, access_document_link
+from sessions.models import Clinic, DocumentKind, PatientDocument
 
 TITLES = {DocumentKind.AFTERCARE: "Aftercare sheet", DocumentKind.PREPARATION: "Preparation sheet"}
-
-
-# Access: the one choke point for stored sheets and their links (both roles may print).
-
-
-def access_document(
-    request: HttpRequest, document_id: int, *, action: str = AccessEvent.Action.VIEW
-) -> PatientDocument:
-    require_clinic_staff(request.user)
-    try:
-        document = PatientDocument.objects.select_related("patient", "appointment", "printed_by").get(pk=document_id)
-    except PatientDocument.DoesNotExist:
-        raise Http404 from None
-    log_access(request, document, document.patient, action)
-    return document
-
-
-def access_document_link(request: HttpRequest, link_id: int) -> DocumentLink:
-    require_clinic_staff(request.user)
-    try:
-        link = DocumentLink.objects.select_related("document__patient").get(pk=link_id)
-    except DocumentLink.DoesNotExist:
-        raise Http404 from None
-    log_access(request, link, link.document.patient, AccessEvent.Action.CHANGE)
-    return link
 
 
 # Helpers

@@ -2,13 +2,12 @@
 
 import csv
 
-from django.contrib.auth import get_user_model
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from patients.access import CLINICIAN, require_clinic_staff
+from patients.access import clinician_users, require_clinic_staff
 from protocols.models import ProtocolParameters
 from sessions import worklist
 
@@ -16,14 +15,6 @@ PAGE_SIZE = 25
 CSV_COLUMNS = ["mrn", "patient", "scar", "body_site", "last_session", "earliest", "latest", "state", "clinician"]
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _clinicians():
-    return (
-        get_user_model()
-        .objects.filter(groups__name=CLINICIAN, is_active=True)
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 def _filters(request: HttpRequest, clinicians) -> dict:
@@ -49,7 +40,7 @@ def worklist_due(request: HttpRequest) -> HttpResponse:
     require_clinic_staff(request.user)
     today = timezone.localdate()
     parameters = ProtocolParameters.current()
-    clinicians = list(_clinicians())
+    clinicians = list(clinician_users())
     filters = _filters(request, clinicians)
     counts = worklist.due_counts(
         worklist.due_scars(today=today, clinician_id=filters["clinician_id"], parameters=parameters)
@@ -79,7 +70,7 @@ def worklist_due_csv(request: HttpRequest) -> HttpResponse:
     require_clinic_staff(request.user)
     today = timezone.localdate()
     parameters = ProtocolParameters.current()
-    filters = _filters(request, list(_clinicians()))
+    filters = _filters(request, list(clinician_users()))
     rows = worklist.due_rows(
         worklist.due_scars(today=today, parameters=parameters, **filters), today=today, parameters=parameters
     )

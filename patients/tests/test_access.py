@@ -58,7 +58,9 @@ def test_clinic_admin_cannot_create_an_assessment(admin_client_, scar):
 
 def test_clinic_admin_cannot_add_a_scar_or_a_condition(admin_client_, patient):
     assert admin_client_.post(reverse("patients:scar_create", args=[patient.pk]), {}).status_code == 403
-    assert admin_client_.post(reverse("patients:condition_add", args=[patient.pk]), {"code": "raynaud"}).status_code == 403
+    assert (
+        admin_client_.post(reverse("patients:condition_add", args=[patient.pk]), {"code": "raynaud"}).status_code == 403
+    )
     assert not patient.scars.exists() and not patient.conditions.exists()
 
 

@@ -18,7 +18,8 @@ def _post(client, scar, data, files=None):
 
 
 @pytest.mark.parametrize(
-    "field,value", [("vss_vascularity", 4), ("vss_pigmentation", 3), ("vss_pliability", 6), ("vss_height", 4), ("vss_height", -1)]
+    "field,value",
+    [("vss_vascularity", 4), ("vss_pigmentation", 3), ("vss_pliability", 6), ("vss_height", 4), ("vss_height", -1)],
 )
 def test_vss_item_out_of_range_is_refused_on_its_field(clinician_client, scar, field, value):
     response = _post(clinician_client, scar, {**BASE, **VSS, field: value})
@@ -27,7 +28,11 @@ def test_vss_item_out_of_range_is_refused_on_its_field(clinician_client, scar, f
 
 
 def test_vss_total_is_computed(clinician_client, scar):
-    _post(clinician_client, scar, {**BASE, "vss_vascularity": 3, "vss_pigmentation": 2, "vss_pliability": 5, "vss_height": 3})
+    _post(
+        clinician_client,
+        scar,
+        {**BASE, "vss_vascularity": 3, "vss_pigmentation": 2, "vss_pliability": 5, "vss_height": 3},
+    )
     assert ScarAssessment.objects.get().vss_total == 13
 
 
@@ -44,10 +49,28 @@ def test_posas_item_out_of_range_is_refused_on_its_field(clinician_client, scar,
 
 
 def test_posas_totals_are_six_items_without_the_overall_opinion(clinician_client, scar):
-    obs = {f: 10 for f in ["posas_obs_vascularity", "posas_obs_pigmentation", "posas_obs_thickness",
-                          "posas_obs_relief", "posas_obs_pliability", "posas_obs_surface_area"]}
-    pt = {f: 1 for f in ["posas_pt_pain", "posas_pt_itching", "posas_pt_colour", "posas_pt_stiffness",
-                         "posas_pt_thickness", "posas_pt_irregularity"]}
+    obs = {
+        f: 10
+        for f in [
+            "posas_obs_vascularity",
+            "posas_obs_pigmentation",
+            "posas_obs_thickness",
+            "posas_obs_relief",
+            "posas_obs_pliability",
+            "posas_obs_surface_area",
+        ]
+    }
+    pt = {
+        f: 1
+        for f in [
+            "posas_pt_pain",
+            "posas_pt_itching",
+            "posas_pt_colour",
+            "posas_pt_stiffness",
+            "posas_pt_thickness",
+            "posas_pt_irregularity",
+        ]
+    }
     _post(clinician_client, scar, {**BASE, **obs, **pt, "posas_obs_overall": 9, "posas_pt_overall": 2})
     saved = ScarAssessment.objects.get()
     assert (saved.posas_observer_total, saved.posas_patient_total) == (60, 6)
@@ -122,7 +145,9 @@ def test_gif_upload_is_refused_as_wrong_type(clinician_client, scar):
 
 def test_oversized_upload_is_refused(clinician_client, scar, settings):
     settings.PHOTO_MAX_BYTES = 100
-    response = _post(clinician_client, scar, BASE, {"photos": SimpleUploadedFile("a.jpg", _jpeg_with_gps(), "image/jpeg")})
+    response = _post(
+        clinician_client, scar, BASE, {"photos": SimpleUploadedFile("a.jpg", _jpeg_with_gps(), "image/jpeg")}
+    )
     assert "larger than" in response.context["form"].errors["photos"][0]
 
 

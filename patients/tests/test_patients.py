@@ -67,7 +67,9 @@ def test_archiving_keeps_the_record(clinician_client, patient):
 
 
 def test_change_is_kept_with_who_and_shown_on_the_patient_page(clinician_client, clinician, patient):
-    clinician_client.post(reverse("patients:edit", args=[patient.pk]), {**VALID, "mrn": patient.mrn, "family_name": "Newname"})
+    clinician_client.post(
+        reverse("patients:edit", args=[patient.pk]), {**VALID, "mrn": patient.mrn, "family_name": "Newname"}
+    )
     latest = patient.history.first()
     assert latest.history_user == clinician and latest.family_name == "Newname"
     page = clinician_client.get(reverse("patients:detail", args=[patient.pk]))

@@ -706,7 +706,9 @@ def test_same_day_assessments_take_the_last_listed_as_latest():
 
 
 def test_only_the_patient_facing_warnings_are_printable():
-    decision = decide(scar__body_site="eyebrow", patient__fitzpatrick=5, history=[session("2025-03-03")], on_date="2025-03-20")
+    decision = decide(
+        scar__body_site="eyebrow", patient__fitzpatrick=5, history=[session("2025-03-03")], on_date="2025-03-20"
+    )
 
     printable = {f["code"]: f["printable"] for f in decision["findings"]}
     assert printable == {"REL-12": False, "WRN-01": True, "WRN-02": True}

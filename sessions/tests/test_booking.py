@@ -27,8 +27,12 @@ def room(db):
 def treated_scar(scar, clinician):
     """A scar assessed and treated once, 2026-11-02."""
     ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 10, 20))
-    TreatmentSessionFactory(scar=scar, performed_on=datetime.date(2026, 11, 2), completed_by=clinician,
-                            completed_at=datetime.datetime(2026, 11, 2, 12, tzinfo=UTC))
+    TreatmentSessionFactory(
+        scar=scar,
+        performed_on=datetime.date(2026, 11, 2),
+        completed_by=clinician,
+        completed_at=datetime.datetime(2026, 11, 2, 12, tzinfo=UTC),
+    )
     return scar
 
 
@@ -58,12 +62,16 @@ def test_booking_before_the_window_needs_a_clinicians_reason(treated_scar, clini
     with pytest.raises(services.ScheduleError) as refused:
         _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 22))  # day 20
     assert refused.value.field == "override_reason"
-    assert [f["code"] for f in refused.value.evaluations[0].decision["findings"] if f["severity"] == "override"] == ["REL-12"]
+    assert [f["code"] for f in refused.value.evaluations[0].decision["findings"] if f["severity"] == "override"] == [
+        "REL-12"
+    ]
     assert not booked().exists() and not Evaluation.objects.exists()
 
 
 def test_clinician_override_books_and_keeps_the_reason(treated_scar, clinician, room):
-    appointment = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 22), reason="Travelling abroad next month")
+    appointment = _book(
+        treated_scar, clinician, room, clinician, datetime.date(2026, 11, 22), reason="Travelling abroad next month"
+    )
     assert appointment.status == AppointmentStatus.SCHEDULED
     override = Override.objects.get()
     assert override.evaluation == appointment.planned.get().booking_evaluation
@@ -71,7 +79,9 @@ def test_clinician_override_books_and_keeps_the_reason(treated_scar, clinician, 
 
 
 def test_clinic_admin_booking_that_needs_an_override_waits_as_a_request(treated_scar, clinician, clinic_admin, room):
-    appointment = _book(treated_scar, clinician, room, clinic_admin, datetime.date(2026, 11, 22), reason="ignored reason here")
+    appointment = _book(
+        treated_scar, clinician, room, clinic_admin, datetime.date(2026, 11, 22), reason="ignored reason here"
+    )
     assert appointment.status == AppointmentStatus.REQUESTED
     assert not Override.objects.exists()
     with pytest.raises(services.ScheduleError):
@@ -136,14 +146,22 @@ def test_cancelled_slot_can_be_booked_again(treated_scar, clinician, room):
 def test_rescheduling_keeps_the_history_and_rechecks_the_date(treated_scar, clinician, room):
     appointment = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
     new_start = datetime.datetime(2026, 11, 30, 11, tzinfo=UTC)
-    services.appointment_reschedule(appointment=appointment, starts_at=new_start, minutes=30, clinician=clinician, room=room, user=clinician)
+    services.appointment_reschedule(
+        appointment=appointment, starts_at=new_start, minutes=30, clinician=clinician, room=room, user=clinician
+    )
     appointment.refresh_from_db()
     assert appointment.starts_at == new_start
     assert [h.starts_at.day for h in appointment.history.order_by("history_date")][:1] == [25]
     assert appointment.planned.get().booking_evaluation.on_date == datetime.date(2026, 11, 30)
     with pytest.raises(services.ScheduleError):  # day 20: needs an override now
-        services.appointment_reschedule(appointment=appointment, starts_at=datetime.datetime(2026, 11, 22, 9, tzinfo=UTC),
-                                        minutes=30, clinician=clinician, room=room, user=clinician)
+        services.appointment_reschedule(
+            appointment=appointment,
+            starts_at=datetime.datetime(2026, 11, 22, 9, tzinfo=UTC),
+            minutes=30,
+            clinician=clinician,
+            room=room,
+            user=clinician,
+        )
 
 
 # --- The booking page -------------------------------------------------------------------------
@@ -154,8 +172,12 @@ def future_treated_scar(scar, clinician):
     today = timezone.localdate()
     ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=today - datetime.timedelta(days=40))
     last = today - datetime.timedelta(days=25)
-    TreatmentSessionFactory(scar=scar, performed_on=last, completed_by=clinician,
-                            completed_at=datetime.datetime.combine(last, datetime.time(12), tzinfo=UTC))
+    TreatmentSessionFactory(
+        scar=scar,
+        performed_on=last,
+        completed_by=clinician,
+        completed_at=datetime.datetime.combine(last, datetime.time(12), tzinfo=UTC),
+    )
     return scar
 
 
@@ -185,7 +207,9 @@ def test_clinic_admin_books_through_the_page(admin_client_, future_treated_scar,
     start = start.replace(hour=10, minute=0, second=0, microsecond=0)
     response = _post_booking(admin_client_, future_treated_scar, clinician, room, start)
     appointment = booked().get()
-    assert response.status_code == 302 and response["Location"] == reverse("schedule:appointment", args=[appointment.pk])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "schedule:appointment", args=[appointment.pk]
+    )
     assert appointment.booked_by.username == "desk_admin"
 
 
@@ -200,7 +224,9 @@ def test_blocked_booking_page_shows_the_rule_and_source(admin_client_, future_tr
 
 
 def test_booking_in_the_past_is_refused_on_the_field(admin_client_, future_treated_scar, clinician, room):
-    response = _post_booking(admin_client_, future_treated_scar, clinician, room, timezone.localtime() - datetime.timedelta(days=1))
+    response = _post_booking(
+        admin_client_, future_treated_scar, clinician, room, timezone.localtime() - datetime.timedelta(days=1)
+    )
     assert "starts_at" in response.context["form"].errors
 
 

@@ -16,21 +16,29 @@ START = datetime.datetime(2031, 5, 5, 10, tzinfo=datetime.UTC)
 def test_overlapping_appointment_for_the_same_clinician_is_refused(db):
     first = AppointmentFactory(starts_at=START, ends_at=START + datetime.timedelta(minutes=30))
     with pytest.raises(IntegrityError), transaction.atomic():
-        AppointmentFactory(clinician=first.clinician, starts_at=START + datetime.timedelta(minutes=15),
-                           ends_at=START + datetime.timedelta(minutes=45))
+        AppointmentFactory(
+            clinician=first.clinician,
+            starts_at=START + datetime.timedelta(minutes=15),
+            ends_at=START + datetime.timedelta(minutes=45),
+        )
 
 
 @pytest.mark.parametrize("shared", ["room", "patient"])
 def test_overlapping_appointment_for_the_same_room_or_patient_is_refused(db, shared):
     first = AppointmentFactory(starts_at=START, ends_at=START + datetime.timedelta(minutes=30))
     with pytest.raises(IntegrityError), transaction.atomic():
-        AppointmentFactory(**{shared: getattr(first, shared)}, starts_at=START, ends_at=START + datetime.timedelta(minutes=30))
+        AppointmentFactory(
+            **{shared: getattr(first, shared)}, starts_at=START, ends_at=START + datetime.timedelta(minutes=30)
+        )
 
 
 def test_back_to_back_and_cancelled_appointments_are_allowed(db):
     first = AppointmentFactory(starts_at=START, ends_at=START + datetime.timedelta(minutes=30))
-    AppointmentFactory(clinician=first.clinician, starts_at=START + datetime.timedelta(minutes=30),
-                       ends_at=START + datetime.timedelta(minutes=60))
+    AppointmentFactory(
+        clinician=first.clinician,
+        starts_at=START + datetime.timedelta(minutes=30),
+        ends_at=START + datetime.timedelta(minutes=60),
+    )
     first.status, first.cancel_reason = "cancelled", "patient ill"
     first.save()
     AppointmentFactory(clinician=first.clinician, starts_at=START, ends_at=START + datetime.timedelta(minutes=30))
@@ -53,8 +61,14 @@ def test_two_concurrent_bookings_of_one_slot_leave_exactly_one():
 
         try:
             with transaction.atomic():
-                appointment = Appointment(patient=patient, clinician=clinician, room=room, starts_at=START,
-                                          ends_at=START + datetime.timedelta(minutes=30), booked_by=clinician)
+                appointment = Appointment(
+                    patient=patient,
+                    clinician=clinician,
+                    room=room,
+                    starts_at=START,
+                    ends_at=START + datetime.timedelta(minutes=30),
+                    booked_by=clinician,
+                )
                 barrier.wait(timeout=10)  # both transactions are open before either inserts
                 appointment.save()
             outcomes.append("booked")

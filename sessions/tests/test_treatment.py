@@ -73,7 +73,10 @@ def test_parameters_outside_the_protocol_need_a_reason(checked_in, clinician):
     with pytest.raises(services.ScheduleError, match="Above the 30 s"):
         services.treatment_update(session=session, data=too_long, parameters=DEFAULT_PARAMETERS, user=clinician)
     services.treatment_update(
-        session=session, data=too_long | {"out_of_range_reason": "Very thick keloid"}, parameters=DEFAULT_PARAMETERS, user=clinician
+        session=session,
+        data=too_long | {"out_of_range_reason": "Very thick keloid"},
+        parameters=DEFAULT_PARAMETERS,
+        user=clinician,
     )
     session.refresh_from_db()
     assert session.freeze_seconds == 45 and session.out_of_range_reason == "Very thick keloid"
@@ -81,21 +84,35 @@ def test_parameters_outside_the_protocol_need_a_reason(checked_in, clinician):
 
 @pytest.mark.parametrize(
     "change,field",
-    [({"cycles": 4}, "cycles"), ({"technique": "spray", "freeze_seconds": 25}, "freeze_seconds"),
-     ({"ended_at": datetime.time(10, 45)}, "ended_at"), ({"ended_at": datetime.time(10, 5)}, "ended_at")],
+    [
+        ({"cycles": 4}, "cycles"),
+        ({"technique": "spray", "freeze_seconds": 25}, "freeze_seconds"),
+        ({"ended_at": datetime.time(10, 45)}, "ended_at"),
+        ({"ended_at": datetime.time(10, 5)}, "ended_at"),
+    ],
 )
 def test_each_protocol_range_is_checked(change, field):
     data = GOOD | change
     problems = services.parameter_problems(
-        technique=data["technique"], freeze_seconds=data["freeze_seconds"], cycles=data["cycles"],
-        started_at=data["started_at"], ended_at=data["ended_at"], parameters=DEFAULT_PARAMETERS,
+        technique=data["technique"],
+        freeze_seconds=data["freeze_seconds"],
+        cycles=data["cycles"],
+        started_at=data["started_at"],
+        ended_at=data["ended_at"],
+        parameters=DEFAULT_PARAMETERS,
     )
     assert list(problems) == [field]
 
 
 def test_intralesional_allows_90_seconds_and_two_cycles():
-    problems = services.parameter_problems(technique="intralesional", freeze_seconds=90, cycles=2,
-                                           started_at=None, ended_at=None, parameters=DEFAULT_PARAMETERS)
+    problems = services.parameter_problems(
+        technique="intralesional",
+        freeze_seconds=90,
+        cycles=2,
+        started_at=None,
+        ended_at=None,
+        parameters=DEFAULT_PARAMETERS,
+    )
     assert problems == {}
 
 
@@ -107,7 +124,10 @@ def test_completing_signs_locks_and_moves_the_window(checked_in, clinician, scar
     assert session.locked and session.completed_by == clinician
     assert checked_in.status == AppointmentStatus.COMPLETED
     window = scar_window(scar=scar)
-    assert (window.earliest, window.latest) == (TODAY + datetime.timedelta(days=21), TODAY + datetime.timedelta(days=42))
+    assert (window.earliest, window.latest) == (
+        TODAY + datetime.timedelta(days=21),
+        TODAY + datetime.timedelta(days=42),
+    )
 
 
 def test_incomplete_record_cannot_be_signed(checked_in, clinician):
@@ -117,7 +137,9 @@ def test_incomplete_record_cannot_be_signed(checked_in, clinician):
 
 
 def test_clinic_admin_cannot_sign(checked_in, clinician, clinic_admin):
-    services.treatment_update(session=TreatmentSession.objects.get(), data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
+    services.treatment_update(
+        session=TreatmentSession.objects.get(), data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician
+    )
     with pytest.raises(services.ScheduleError):
         services.appointment_complete(appointment=checked_in, user=clinic_admin)
 
@@ -127,7 +149,9 @@ def test_locked_record_refuses_edits_and_takes_addenda(checked_in, clinician, cl
     services.treatment_update(session=session, data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
     services.appointment_complete(appointment=checked_in, user=clinician)
     with pytest.raises(services.RecordLocked):
-        services.treatment_update(session=session, data=GOOD | {"freeze_seconds": 5}, parameters=DEFAULT_PARAMETERS, user=clinician)
+        services.treatment_update(
+            session=session, data=GOOD | {"freeze_seconds": 5}, parameters=DEFAULT_PARAMETERS, user=clinician
+        )
     response = clinician_client.post(reverse("schedule:treatment", args=[session.pk]), {**GOOD, "freeze_seconds": 5})
     assert response.status_code == 302
     session.refresh_from_db()
@@ -175,4 +199,7 @@ def test_appointment_page_walks_the_workflow(appointment, clinician_client):
     clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "check_in"]))
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
-    assert clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "explode"])).status_code == 404
+    assert (
+        clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "explode"])).status_code
+        == 404
+    )

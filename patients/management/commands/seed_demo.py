@@ -18,6 +18,6 @@ class Command(BaseCommand):
             f"Demo data: {created['users']} users, {created['patients']} patients, {sessions} completed sessions "
             f"and {booked} upcoming appointments created."
         )
-        self.stdout.write(self.style.SUCCESS("Demo log-ins (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo log-ins (password for all: {DEMO_PASSWORD}):"))
         for user in DEMO_USERS:
             self.stdout.write(f"  {user.username:<12} {user.role}")
