@@ -1,7 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from patients.models import AccessEvent, Patient, PatientCondition, PatientMedication, Scar, ScarAssessment
+from patients.models import AccessEvent, Patient, PatientCondition, PatientMedication, RoleChange, Scar, ScarAssessment
 
 
 class NoDeleteAdmin(SimpleHistoryAdmin):
@@ -46,6 +46,21 @@ class ScarAssessmentAdmin(NoDeleteAdmin):
 class AccessEventAdmin(admin.ModelAdmin):
     list_display = ["at", "user", "action", "object_type", "object_id", "patient"]
     list_filter = ["action", "object_type"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RoleChange)
+class RoleChangeAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "role", "action", "changed_by"]
+    list_filter = ["role", "action"]
 
     def has_add_permission(self, request):
         return False

@@ -343,3 +343,25 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.object_type} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class RoleChange(models.Model):
+    """A user given or taken a clinic role (group), by whom and when: role changes are audited."""
+
+    class Action(models.TextChoices):
+        GRANTED = "granted", "Granted"
+        REVOKED = "revoked", "Revoked"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="role_changes")
+    role = models.CharField(max_length=150)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.role} {self.action} for {self.user} at {self.at:%Y-%m-%d %H:%M}"

@@ -26,3 +26,40 @@ def role_permissions_sync() -> None:
             if perm is not None:
                 wanted.append(perm)
         group.permissions.add(*wanted)
+
+
+def _acting_user():
+    """The logged-in user of the current request, if any (set by simple_history's middleware)."""
+    from simple_history.models import HistoricalRecords
+
+    request = getattr(HistoricalRecords.context, "request", None)
+    user = getattr(request, "user", None)
+    return user if user is not None and user.is_authenticated else None
+
+
+def role_change_record(*, instance, action: str, reverse: bool, model, pk_set, **kwargs) -> None:
+    """Record every change of a user's groups, whichever way it is made (admin, shell, code)."""
+    from django.contrib.auth import get_user_model
+
+    from patients.models import RoleChange
+
+    kinds = {"post_add": RoleChange.Action.GRANTED, "post_remove": RoleChange.Action.REVOKED}
+    if action == "pre_clear":
+        # A clear() does not pass the removed groups afterwards: record them before they go.
+        groups = instance.groups.all() if not reverse else None
+        users = [instance] if not reverse else list(instance.user_set.all())
+        pairs = [(instance, g.name) for g in groups] if groups is not None else [(u, instance.name) for u in users]
+        RoleChange.objects.bulk_create(
+            RoleChange(user=u, role=name, action=RoleChange.Action.REVOKED, changed_by=_acting_user())
+            for u, name in pairs
+        )
+        return
+    if action not in kinds or not pk_set:
+        return
+    if reverse:  # group.user_set.add(users)
+        pairs = [(user, instance.name) for user in get_user_model().objects.filter(pk__in=pk_set)]
+    else:  # user.groups.add(groups)
+        pairs = [(instance, group.name) for group in Group.objects.filter(pk__in=pk_set)]
+    RoleChange.objects.bulk_create(
+        RoleChange(user=user, role=name, action=kinds[action], changed_by=_acting_user()) for user, name in pairs
+    )
