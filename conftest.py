@@ -9,7 +9,7 @@ from patients.tests.factories import PatientFactory, ScarAssessmentFactory, Scar
 def _user_with_role(username: str, role: str | None):
     user = UserFactory(username=username)
     if role:
-        user.groups.add(Group.objects.get(name=role))
+        user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
 
 

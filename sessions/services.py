@@ -7,7 +7,7 @@ Every booking and every check-in runs the protocol engine and stores what it sai
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from patients.access import is_clinician
@@ -93,17 +93,33 @@ def _apply_overrides(*, evaluations: list[Evaluation], user, reason: str, action
     return True
 
 
-def _save_slot(appointment: Appointment) -> None:
-    try:
-        with transaction.atomic():
-            appointment.save()
-    except IntegrityError as error:
-        if "overlap" in str(error):
-            raise ScheduleError(
-                "That time is taken: the clinician, the room or the patient already has an appointment then.",
-                field="starts_at",
-            ) from None
-        raise
+SLOT_TAKEN = "That time is taken: the clinician, the room or the patient already has an appointment then."
+
+# PostgreSQL: deadlock_detected, serialization_failure. Two bookings of one slot check the three
+# exclusion constraints (clinician, room, patient) in their own order and can wait on each other;
+# PostgreSQL then aborts one of them. Retried, it meets the other's committed row and is refused.
+_RETRYABLE_PGCODES = {"40P01", "40001"}
+
+
+def appointment_slot_claim(appointment: Appointment, *, attempts: int = 3) -> None:
+    """Save the appointment's time, or raise ScheduleError if the database finds the slot taken."""
+    for attempt in range(attempts):
+        try:
+            with transaction.atomic():
+                appointment.save()
+            return
+        except IntegrityError as error:
+            if "overlap" in str(error):
+                raise ScheduleError(SLOT_TAKEN, field="starts_at") from None
+            raise
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) not in _RETRYABLE_PGCODES:
+                raise
+            if attempt == attempts - 1:
+                raise ScheduleError(
+                    "Another booking for that time was being made at the same moment. Please try again.",
+                    field="starts_at",
+                ) from None
 
 
 def _check_plan(*, patient: Patient, planned: list[PlannedScar], clinician, room: Room, minutes: int) -> None:
@@ -156,7 +172,7 @@ def appointment_book(
         booked_by=user,
         notes=notes,
     )
-    _save_slot(appointment)
+    appointment_slot_claim(appointment)
     AppointmentScar.objects.bulk_create(
         AppointmentScar(appointment=appointment, scar=p.scar, technique=p.technique, booking_evaluation=e)
         for p, e in zip(planned, evaluations, strict=True)
@@ -212,7 +228,7 @@ def appointment_reschedule(
     appointment.clinician = clinician
     appointment.room = room
     appointment.status = AppointmentStatus.SCHEDULED if overridden else AppointmentStatus.REQUESTED
-    _save_slot(appointment)
+    appointment_slot_claim(appointment)
     for row, evaluation in zip(planned_rows, evaluations, strict=True):
         row.booking_evaluation = evaluation
         row.save(update_fields=["booking_evaluation"])

@@ -26,7 +26,7 @@ class ClinicianFactory(UserFactory):
     @factory.post_generation
     def clinician_role(self, create, extracted, **kwargs):
         if create:
-            self.groups.add(Group.objects.get(name="Clinician"))
+            self.groups.add(Group.objects.get_or_create(name="Clinician")[0])
 
 
 class RoomFactory(factory.django.DjangoModelFactory):
