@@ -36,9 +36,12 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    # The project's apps, each using only those listed before it (see README, "Where things are").
     "patients",
+    "clinic",
     "protocols",
     "sessions.apps.TreatmentSessionsConfig",
+    "documents",
 ]
 
 MIDDLEWARE = [
@@ -53,7 +56,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
-    "sessions.middleware.ClinicTimeZoneMiddleware",
+    "clinic.middleware.ClinicTimeZoneMiddleware",
 ]
 
 ROOT_URLCONF = "cryocare.urls"
@@ -68,7 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "patients.context_processors.roles",
+                "patients.context_processors.access_flags",
             ],
         },
     },

@@ -10,7 +10,10 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
+    # These apps' urls.py give their full paths: sessions serves /patients/<id>/ and /schedule/...,
+    # clinic and documents serve pages under /schedule/ too.
     path("", include("protocols.urls")),
-    path("schedule/", include("sessions.urls")),
-    path("", include("sessions.urls_public")),
+    path("", include("sessions.urls")),
+    path("", include("clinic.urls")),
+    path("", include("documents.urls")),
 ]

@@ -5,7 +5,7 @@ from e2e.conftest import log_in, shot
 from patients.models import AssessmentPhoto, Patient, Scar
 from protocols.models import Override
 from protocols.rules import RULES
-from protocols.services import scar_decision
+from sessions.decisions import scar_decision
 
 RULES_MD_CODES = (
     ["IND-01", "ASM-01"]

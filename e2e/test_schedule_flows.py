@@ -5,8 +5,9 @@ from django.utils import timezone
 
 from e2e.conftest import log_in, shot
 from patients.models import Patient, Scar
-from protocols.services import scar_decision
-from sessions.models import Appointment, AppointmentStatus, PatientDocument
+from documents.models import PatientDocument
+from sessions.decisions import scar_decision
+from sessions.models import Appointment, AppointmentStatus
 from sessions.selectors import scar_window
 
 

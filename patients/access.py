@@ -1,74 +1,72 @@
-"""Roles and object access: the one place where the server decides who may see or change what.
+"""The one access layer: the place where the server decides who may see or change what.
 
-Every view that touches a patient's record starts with one `access_*` helper. A user without a
-clinic role gets 404 for every object, so that no answer reveals whether a record exists. Reads
-and writes are recorded as `AccessEvent`s.
+Every view starts here. `require(user, need)` guards a page that shows no single record (a list,
+the calendar, the clinic set-up); `access(request, Model, pk, need)` loads one record for a view.
+Both answer the same way everywhere:
+
+- a user without a clinic role gets 404 for everything, so no answer reveals that a record exists;
+- a user whose role does not allow the need gets 403;
+- `access` records the read (or the change) of the patient's record once, as an `AccessEvent`.
+
+A record finds its patient through its model's `patient_path` (`"scar__patient"` for an
+assessment); a `Patient` is its own patient. Templates get `can_*` flags built from `can()`
+(see `patients.context_processors`), never the roles themselves.
 """
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from enum import StrEnum
+from operator import attrgetter
+from typing import TypeVar
+
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
 
-from patients.models import AccessEvent, AssessmentPhoto, Patient, Scar, ScarAssessment
-
-CLINICIAN = "Clinician"
-CLINIC_ADMIN = "Clinic admin"
-ROLES = (CLINICIAN, CLINIC_ADMIN)
-
-User = AbstractBaseUser | AnonymousUser
+from patients.models import AccessEvent, Patient
+from patients.roles import CLINIC_ADMIN, CLINICIAN, ROLES, User, user_roles
 
 
-def clinician_users() -> QuerySet:
-    """Active users with the Clinician role, by name: who can be booked, filtered on, or treat."""
-    return (
-        get_user_model()
-        .objects.filter(groups__name=CLINICIAN, is_active=True)
-        .order_by("last_name", "first_name", "username")
-    )
+class Need(StrEnum):
+    """What a view needs to do with a record."""
+
+    READ = "read"  # see clinical records and the schedule: both roles
+    CLINICAL_WRITE = "clinical_write"  # history, scars, assessments, treatment records: clinicians
+    DEMOGRAPHICS_WRITE = "demographics_write"  # a patient's details: both roles
+    SCHEDULE_WRITE = "schedule_write"  # book, move, cancel; print sheets: both roles (services check clinical steps)
+    CLINIC_SETUP = "clinic_setup"  # the clinic's details, rooms and hours: clinic admins
+    OWN_CALENDAR = "own_calendar"  # a private calendar feed of one's own appointments: clinicians
 
 
-def user_roles(user: User) -> frozenset[str]:
-    if not user.is_authenticated:
-        return frozenset()
-    cached = getattr(user, "_cryocare_roles", None)
-    if cached is None:
-        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
-        user._cryocare_roles = cached
-    return cached
+ALLOWED_ROLES: dict[Need, frozenset[str]] = {
+    Need.READ: frozenset(ROLES),
+    Need.CLINICAL_WRITE: frozenset({CLINICIAN}),
+    Need.DEMOGRAPHICS_WRITE: frozenset(ROLES),
+    Need.SCHEDULE_WRITE: frozenset(ROLES),
+    Need.CLINIC_SETUP: frozenset({CLINIC_ADMIN}),
+    Need.OWN_CALENDAR: frozenset({CLINICIAN}),
+}
+REFUSALS = {
+    Need.CLINICAL_WRITE: "Only clinicians can change clinical records.",
+    Need.CLINIC_SETUP: "Only clinic admins can change the clinic set-up.",
+    Need.OWN_CALENDAR: "Calendar feeds are for clinicians.",
+}
+LOGGED_AS = {Need.READ: AccessEvent.Action.VIEW}  # every other need is logged as a change
+
+M = TypeVar("M", bound=Model)
 
 
-def is_clinician(user: User) -> bool:
-    return user.is_authenticated and (user.is_superuser or CLINICIAN in user_roles(user))
+def can(user: User, need: Need) -> bool:
+    return not ALLOWED_ROLES[need].isdisjoint(user_roles(user))
 
 
-def is_clinic_admin(user: User) -> bool:
-    return user.is_authenticated and (user.is_superuser or CLINIC_ADMIN in user_roles(user))
-
-
-def is_clinic_staff(user: User) -> bool:
-    """Anyone with a clinic role may read clinical records."""
-    return is_clinician(user) or is_clinic_admin(user)
-
-
-def require_clinic_staff(user: User) -> None:
-    if not is_clinic_staff(user):
+def require(user: User, need: Need) -> None:
+    """404 without a clinic role, 403 with a role that does not allow `need`."""
+    if not user_roles(user):
         raise Http404
+    if not can(user, need):
+        raise PermissionDenied(REFUSALS.get(need, "Your role does not allow this."))
 
 
-def require_clinician(user: User) -> None:
-    """Clinical records (history, scars, assessments, sessions) are written by clinicians only."""
-    require_clinic_staff(user)
-    if not is_clinician(user):
-        raise PermissionDenied("Only clinicians can change clinical records.")
-
-
-def can_edit_demographics(user: User) -> bool:
-    return is_clinic_staff(user)
-
-
-def _log(request: HttpRequest, action: str, obj, patient: Patient) -> None:
+def log_access(request: HttpRequest, obj: Model, patient: Patient | None, action: str) -> None:
     AccessEvent.objects.create(
         user=request.user,
         action=action,
@@ -79,46 +77,23 @@ def _log(request: HttpRequest, action: str, obj, patient: Patient) -> None:
     )
 
 
-def log_access(request: HttpRequest, obj, patient: Patient, action: str = AccessEvent.Action.VIEW) -> None:
-    _log(request, action, obj, patient)
+def access(
+    request: HttpRequest, records: type[M] | QuerySet[M], pk: int, need: Need = Need.READ, *, action: str = ""
+) -> M:
+    """The record `pk` of `records` (a model or a queryset to load it with), if this user may `need` it.
 
-
-def access_patient(request: HttpRequest, patient_id: int, *, write: bool = False) -> Patient:
-    """The patient, if this user may see it (and change its demographics when `write`)."""
-    require_clinic_staff(request.user)
+    The access is logged once, as a view for READ and a change otherwise, unless `action` names
+    another (an export).
+    """
+    require(request.user, need)
+    queryset = records if isinstance(records, QuerySet) else records._default_manager.all()
+    path = queryset.model.patient_path
+    if path:
+        queryset = queryset.select_related(path)
     try:
-        patient = Patient.objects.get(pk=patient_id)
-    except Patient.DoesNotExist:
+        obj = queryset.get(pk=pk)
+    except queryset.model.DoesNotExist:
         raise Http404 from None
-    _log(request, AccessEvent.Action.CHANGE if write else AccessEvent.Action.VIEW, patient, patient)
-    return patient
-
-
-def access_scar(request: HttpRequest, scar_id: int, *, write: bool = False) -> Scar:
-    (require_clinician if write else require_clinic_staff)(request.user)
-    try:
-        scar = Scar.objects.select_related("patient").get(pk=scar_id)
-    except Scar.DoesNotExist:
-        raise Http404 from None
-    _log(request, AccessEvent.Action.CHANGE if write else AccessEvent.Action.VIEW, scar, scar.patient)
-    return scar
-
-
-def access_assessment(request: HttpRequest, assessment_id: int, *, write: bool = False) -> ScarAssessment:
-    (require_clinician if write else require_clinic_staff)(request.user)
-    try:
-        assessment = ScarAssessment.objects.select_related("scar__patient", "assessor").get(pk=assessment_id)
-    except ScarAssessment.DoesNotExist:
-        raise Http404 from None
-    _log(request, AccessEvent.Action.CHANGE if write else AccessEvent.Action.VIEW, assessment, assessment.scar.patient)
-    return assessment
-
-
-def access_photo(request: HttpRequest, photo_id: int) -> AssessmentPhoto:
-    require_clinic_staff(request.user)
-    try:
-        photo = AssessmentPhoto.objects.select_related("assessment__scar__patient").get(pk=photo_id)
-    except AssessmentPhoto.DoesNotExist:
-        raise Http404 from None
-    _log(request, AccessEvent.Action.VIEW, photo, photo.assessment.scar.patient)
-    return photo
+    patient = attrgetter(path.replace("__", "."))(obj) if path else obj
+    log_access(request, obj, patient, action or LOGGED_AS.get(need, AccessEvent.Action.CHANGE))
+    return obj

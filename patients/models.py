@@ -4,7 +4,17 @@ from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
-from protocols.codes import BodySite, Cause, Condition, Laterality, Medication, Morphology, Sex, SiteFinding
+from protocols.codes import (
+    VSS_ITEM_MAX,
+    BodySite,
+    Cause,
+    Condition,
+    Laterality,
+    Medication,
+    Morphology,
+    Sex,
+    SiteFinding,
+)
 
 
 class Language(models.TextChoices):
@@ -19,6 +29,7 @@ class PregnancyStatus(models.TextChoices):
 
 
 class Patient(models.Model):
+    patient_path = ""  # how the access layer finds the record's patient (patients.access)
     mrn = models.CharField("medical record number", max_length=32, unique=True)
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
@@ -76,6 +87,7 @@ class Patient(models.Model):
 class PatientCondition(models.Model):
     """A coded condition in the patient's history (RULES.md §3)."""
 
+    patient_path = "patient"  # how the access layer finds the record's patient (patients.access)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="conditions")
     code = models.CharField(max_length=60, choices=Condition.choices)
     onset_date = models.DateField(null=True, blank=True)
@@ -96,6 +108,7 @@ class PatientCondition(models.Model):
 class PatientMedication(models.Model):
     """A coded medication with the drug's own name alongside (RULES.md §3)."""
 
+    patient_path = "patient"  # how the access layer finds the record's patient (patients.access)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="medications")
     code = models.CharField(max_length=40, choices=Medication.choices)
     drug_name = models.CharField(max_length=200, blank=True, help_text="e.g. warfarin 5 mg daily")
@@ -132,6 +145,7 @@ class ScarStatus(models.TextChoices):
 
 
 class Scar(models.Model):
+    patient_path = "patient"  # how the access layer finds the record's patient (patients.access)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="scars")
     body_site = models.CharField(max_length=30, choices=BodySite.choices)
     laterality = models.CharField(max_length=10, choices=Laterality.choices, blank=True)
@@ -163,7 +177,7 @@ def _range(field: str, low: int, high: int, name: str) -> models.CheckConstraint
     )
 
 
-VSS_ITEMS = {"vss_vascularity": 3, "vss_pigmentation": 2, "vss_pliability": 5, "vss_height": 3}
+VSS_ITEMS = {f"vss_{name}": top for name, top in VSS_ITEM_MAX.items()}
 POSAS_OBSERVER_ITEMS = [
     "posas_obs_vascularity",
     "posas_obs_pigmentation",
@@ -198,6 +212,7 @@ def _size(label: str) -> models.DecimalField:
 class ScarAssessment(models.Model):
     """One examination of a scar: size, Vancouver Scar Scale, POSAS 2.0, symptoms, site findings."""
 
+    patient_path = "scar__patient"  # how the access layer finds the record's patient (patients.access)
     scar = models.ForeignKey(Scar, on_delete=models.PROTECT, related_name="assessments")
     assessed_on = models.DateField("date")
     assessor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -304,6 +319,7 @@ def _photo_path(instance: "AssessmentPhoto", filename: str) -> str:
 
 
 class AssessmentPhoto(models.Model):
+    patient_path = "assessment__scar__patient"  # how the access layer finds the record's patient (patients.access)
     assessment = models.ForeignKey(ScarAssessment, on_delete=models.PROTECT, related_name="photos")
     image = models.ImageField(upload_to=_photo_path, width_field="width", height_field="height")
     width = models.PositiveIntegerField(default=0)

@@ -1,6 +1,44 @@
-"""Django-admin permissions that go with each clinic role (the app's own checks are in access.py)."""
+"""The clinic roles: who is what, the Django-admin permissions that go with each role, and the
+audit of role changes. What each role may do with a record is decided in `patients.access`."""
 
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, Group, Permission
+from django.db.models import QuerySet
+from simple_history.models import HistoricalRecords
+
+from patients.models import RoleChange
+
+CLINICIAN = "Clinician"
+CLINIC_ADMIN = "Clinic admin"
+ROLES = (CLINICIAN, CLINIC_ADMIN)
+
+User = AbstractBaseUser | AnonymousUser
+
+
+def user_roles(user: User) -> frozenset[str]:
+    """The user's clinic roles (a superuser has both), read once per request."""
+    if not user.is_authenticated:
+        return frozenset()
+    if user.is_superuser:
+        return frozenset(ROLES)
+    cached = getattr(user, "_cryocare_roles", None)
+    if cached is None:
+        cached = frozenset(user.groups.filter(name__in=ROLES).values_list("name", flat=True))
+        user._cryocare_roles = cached
+    return cached
+
+
+def is_clinician(user: User) -> bool:
+    return CLINICIAN in user_roles(user)
+
+
+def clinician_users() -> QuerySet:
+    """Active users with the Clinician role, by name: who can be booked, filtered on, or treat."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=CLINICIAN, is_active=True)
+        .order_by("last_name", "first_name", "username")
+    )
 
 # Clinic admins adjust protocol parameters and clinic set-up in the Django admin; clinicians
 # work in the application itself.
@@ -9,7 +47,7 @@ ADMIN_SITE_PERMISSIONS = {
         ("protocols", "view_protocolparameters"),
         ("protocols", "change_protocolparameters"),
         *[
-            ("treatment_sessions", f"{action}_{model}")
+            ("clinic", f"{action}_{model}")
             for model in ("clinic", "openinghours", "room", "workinghours", "closure")
             for action in ("view", "add", "change")
         ],
@@ -30,8 +68,6 @@ def role_permissions_sync() -> None:
 
 def _acting_user():
     """The logged-in user of the current request, if any (set by simple_history's middleware)."""
-    from simple_history.models import HistoricalRecords
-
     request = getattr(HistoricalRecords.context, "request", None)
     user = getattr(request, "user", None)
     return user if user is not None and user.is_authenticated else None
@@ -39,10 +75,6 @@ def _acting_user():
 
 def role_change_record(*, instance, action: str, reverse: bool, model, pk_set, **kwargs) -> None:
     """Record every change of a user's groups, whichever way it is made (admin, shell, code)."""
-    from django.contrib.auth import get_user_model
-
-    from patients.models import RoleChange
-
     kinds = {"post_add": RoleChange.Action.GRANTED, "post_remove": RoleChange.Action.REVOKED}
     if action == "pre_clear":
         # A clear() does not pass the removed groups afterwards: record them before they go.

@@ -50,27 +50,11 @@ def patient_update(*, patient: Patient, data: dict) -> Patient:
 
 
 @transaction.atomic
-def condition_add(*, patient: Patient, data: dict) -> PatientCondition:
-    return PatientCondition.objects.create(patient=patient, **data)
-
-
-@transaction.atomic
-def condition_update(*, condition: PatientCondition, data: dict) -> PatientCondition:
-    _apply(condition, data)
-    condition.save()
-    return condition
-
-
-@transaction.atomic
-def medication_add(*, patient: Patient, data: dict) -> PatientMedication:
-    return PatientMedication.objects.create(patient=patient, **data)
-
-
-@transaction.atomic
-def medication_update(*, medication: PatientMedication, data: dict) -> PatientMedication:
-    _apply(medication, data)
-    medication.save()
-    return medication
+def history_entry_save(*, entry: PatientCondition | PatientMedication, data: dict) -> PatientCondition | PatientMedication:
+    """Add a coded condition or medication to a patient's history (`entry` new, with its patient), or correct one."""
+    _apply(entry, data)
+    entry.save()
+    return entry
 
 
 @transaction.atomic

@@ -104,6 +104,10 @@ class BodySite(models.TextChoices):
     TOE = "toe", "Toe"
 
 
+# The Vancouver Scar Scale items and the highest score of each (each scores 0 to that number): the
+# assessment records and the engine's facts validation both read this one declaration.
+VSS_ITEM_MAX = {"vascularity": 3, "pigmentation": 2, "pliability": 5, "height": 3}
+
 # Site groups read by rules (RULES.md §4).
 HAIR_BEARING_SITES = frozenset({"scalp", "eyebrow", "beard_area"})
 FOREHEAD_TEMPLE_SITES = frozenset({"forehead", "temple"})

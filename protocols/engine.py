@@ -50,10 +50,12 @@ from __future__ import annotations
 
 import gc
 import math
-from datetime import date, timedelta
+from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal
 
 from protocols.codes import (
+    VSS_ITEM_MAX,
     AdverseEvent,
     BodySite,
     Cause,
@@ -67,20 +69,24 @@ from protocols.codes import (
     Technique,
 )
 from protocols.rules import (
+    BLOCK,
+    OVERRIDE,
     RULES,
+    WARN,
     AdverseEventRecord,
     Context,
     MedicationRecord,
     VssReading,
     age_on,
 )
+from protocols.window import window_after
 
 FACTS_SCHEMA = "cryocare.facts/1"
 DECISION_SCHEMA = "cryocare.decision/1"
 RULESET = "cryocare-rules/1"
 
-OUTCOME_BY_SEVERITY = {"block": "blocked", "override": "needs_override", "warn": "eligible"}
 ELIGIBLE = "eligible"
+OUTCOME_BY_SEVERITY = {BLOCK: "blocked", OVERRIDE: "needs_override", WARN: ELIGIBLE}
 
 DEFAULT_PARAMETERS: dict = {
     "min_interval_days": 21,
@@ -92,8 +98,6 @@ DEFAULT_PARAMETERS: dict = {
     },
     "session_minutes": {"min": 10, "max": 30},
 }
-
-VSS_RANGES = {"vascularity": 3, "pigmentation": 2, "pliability": 5, "height": 3}
 
 _STAGES = frozenset(Stage.values)
 _TECHNIQUES = frozenset(Technique.values)
@@ -242,6 +246,55 @@ class _Errors(list):
         self.append({"field": field, "message": message})
 
 
+def _check_date(value: object, birth_date: date | None, *, nullable: bool = False) -> tuple[date | None, str | None]:
+    """(the date, None) for a valid date; (None, what is wrong) otherwise.
+
+    `value` is _MISSING when the field is absent ("is required"); with `nullable`, None is allowed
+    and gives (None, None). A date before `birth_date` (when that is known) is wrong too.
+    """
+    if value is None and nullable:
+        return None, None
+    when = _parse_date(value)
+    if when is None:
+        if value is _MISSING:
+            return None, "is required"
+        return None, (_date_message(value) + " or null") if nullable else _date_message(value)
+    if birth_date is not None and when < birth_date:
+        return None, _before_birth(birth_date)
+    return when, None
+
+
+def _as_list(errors: _Errors, field: str, raw: object) -> list | tuple:
+    """`raw` if it is a list; otherwise an error and an empty list."""
+    if type(raw) in _LIST_TYPES:
+        return raw
+    errors.add(field, f"must be a list, not {_show(raw)}")
+    return ()
+
+
+def _objects(errors: _Errors, field: str, raw: object) -> Iterator[tuple[int, dict]]:
+    """(index, entry) for each object in the list `raw`; an error for `raw` or each entry that is not.
+
+    A generator, so each entry's errors are added in document order, between its neighbours'.
+    """
+    for i, entry in enumerate(_as_list(errors, field, raw)):
+        if isinstance(entry, dict):
+            yield i, entry
+        else:
+            errors.add(f"{field}[{i}]", f"must be an object, not {_show(entry)}")
+
+
+def _code_set(errors: _Errors, field: str, raw: object, allowed: frozenset[str], what: str) -> frozenset[str]:
+    """The codes of the list `raw`; empty, with an error for each entry not in `allowed`, if any is not."""
+    codes = _as_list(errors, field, raw)
+    bad = False
+    for i, code in enumerate(codes):
+        if not isinstance(code, str) or code not in allowed:
+            errors.add(f"{field}[{i}]", _code_message(code, what))
+            bad = True
+    return frozenset() if bad else frozenset(codes)
+
+
 def _context(facts: object, params: dict) -> Context:
     """Validate `facts` and build the rules' context; raise FactsError listing every problem."""
     if not isinstance(facts, dict):
@@ -254,12 +307,10 @@ def _context(facts: object, params: dict) -> Context:
     elif schema != FACTS_SCHEMA:
         errors.add("schema", f"must be {FACTS_SCHEMA!r}, not {_show(schema)}")
 
-    raw = facts.get("on_date", _MISSING)
-    on_date = _parse_date(raw)
-    if raw is _MISSING:
-        errors.add("on_date", "is required")
-    elif on_date is None:
-        errors.add("on_date", _date_message(raw))
+    # Whether on_date is before the birth date is checked last, once the birth date is known.
+    on_date, problem = _check_date(facts.get("on_date", _MISSING), None)
+    if problem:
+        errors.add("on_date", problem)
 
     stage = facts.get("stage", "schedule")
     if not isinstance(stage, str) or stage not in _STAGES:
@@ -283,12 +334,9 @@ def _context(facts: object, params: dict) -> Context:
     elif not isinstance(patient, dict):
         errors.add("patient", f"must be an object, not {_show(patient)}")
     else:
-        raw = patient.get("birth_date", _MISSING)
-        birth_date = _parse_date(raw)
-        if raw is _MISSING:
-            errors.add("patient.birth_date", "is required")
-        elif birth_date is None:
-            errors.add("patient.birth_date", _date_message(raw))
+        birth_date, problem = _check_date(patient.get("birth_date", _MISSING), None)
+        if problem:
+            errors.add("patient.birth_date", problem)
 
         sex = patient.get("sex", "unknown")
         if not isinstance(sex, str) or sex not in _SEXES:
@@ -305,40 +353,18 @@ def _context(facts: object, params: dict) -> Context:
         pregnant = patient.get("pregnant")
         consent = patient.get("consent")
 
-        raw = patient.get("conditions", ())
-        if type(raw) not in _LIST_TYPES:
-            errors.add("patient.conditions", f"must be a list, not {_show(raw)}")
-        else:
-            bad = False
-            for i, code in enumerate(raw):
-                if not isinstance(code, str) or code not in _CONDITIONS:
-                    errors.add(f"patient.conditions[{i}]", _code_message(code, "condition"))
-                    bad = True
-            if not bad:
-                conditions = frozenset(raw)
+        conditions = _code_set(errors, "patient.conditions", patient.get("conditions", ()), _CONDITIONS, "condition")
 
-        raw = patient.get("medications", ())
-        if type(raw) not in _LIST_TYPES:
-            errors.add("patient.medications", f"must be a list, not {_show(raw)}")
-        else:
-            for i, entry in enumerate(raw):
-                if not isinstance(entry, dict):
-                    errors.add(f"patient.medications[{i}]", f"must be an object, not {_show(entry)}")
-                    continue
-                code = entry.get("code", _MISSING)
-                if code is _MISSING:
-                    errors.add(f"patient.medications[{i}].code", "is required")
-                elif not isinstance(code, str) or code not in _MEDICATIONS:
-                    errors.add(f"patient.medications[{i}].code", _code_message(code, "medication"))
-                stopped_raw = entry.get("stopped")
-                stopped = None
-                if stopped_raw is not None:
-                    stopped = _parse_date(stopped_raw)
-                    if stopped is None:
-                        errors.add(f"patient.medications[{i}].stopped", _date_message(stopped_raw) + " or null")
-                    elif birth_date is not None and stopped < birth_date:
-                        errors.add(f"patient.medications[{i}].stopped", _before_birth(birth_date))
-                medications.append(MedicationRecord(code, stopped))
+        for i, entry in _objects(errors, "patient.medications", patient.get("medications", ())):
+            code = entry.get("code", _MISSING)
+            if code is _MISSING:
+                errors.add(f"patient.medications[{i}].code", "is required")
+            elif not isinstance(code, str) or code not in _MEDICATIONS:
+                errors.add(f"patient.medications[{i}].code", _code_message(code, "medication"))
+            stopped, problem = _check_date(entry.get("stopped"), birth_date, nullable=True)
+            if problem:
+                errors.add(f"patient.medications[{i}].stopped", problem)
+            medications.append(MedicationRecord(code, stopped))
 
     # --- scar
     morphology = body_site = None
@@ -367,15 +393,11 @@ def _context(facts: object, params: dict) -> Context:
         elif not isinstance(body_site, str) or body_site not in _BODY_SITES:
             errors.add("scar.body_site", _code_message(body_site, "body site"))
 
-        raw = scar.get("onset_date")
-        if raw is not None:
-            onset_date = _parse_date(raw)
-            if onset_date is None:
-                errors.add("scar.onset_date", _date_message(raw) + " or null")
-            elif birth_date is not None and onset_date < birth_date:
-                errors.add("scar.onset_date", _before_birth(birth_date))
-            elif on_date is not None and onset_date > on_date:
-                errors.add("scar.onset_date", f"is after on_date ({on_date.isoformat()})")
+        onset_date, problem = _check_date(scar.get("onset_date"), birth_date, nullable=True)
+        if problem:
+            errors.add("scar.onset_date", problem)
+        elif onset_date is not None and on_date is not None and onset_date > on_date:
+            errors.add("scar.onset_date", f"is after on_date ({on_date.isoformat()})")
 
         for name in _SIZE_FIELDS:
             value = scar.get(name)
@@ -383,17 +405,9 @@ def _context(facts: object, params: dict) -> Context:
                 errors.add(f"scar.{name}", f"must be a number ≥ 0 or null, not {_show(value)}")
         height_mm = scar.get("height_mm")
 
-        raw = scar.get("site_findings", ())
-        if type(raw) not in _LIST_TYPES:
-            errors.add("scar.site_findings", f"must be a list, not {_show(raw)}")
-        else:
-            bad = False
-            for i, code in enumerate(raw):
-                if not isinstance(code, str) or code not in _SITE_FINDINGS:
-                    errors.add(f"scar.site_findings[{i}]", _code_message(code, "site finding"))
-                    bad = True
-            if not bad:
-                site_findings = frozenset(raw)
+        site_findings = _code_set(
+            errors, "scar.site_findings", scar.get("site_findings", ()), _SITE_FINDINGS, "site finding"
+        )
 
         diagnosis_uncertain = scar.get("diagnosis_uncertain", False)
         if type(diagnosis_uncertain) is not bool:
@@ -406,22 +420,10 @@ def _context(facts: object, params: dict) -> Context:
     last_date: date | None = None
     last_events: list[AdverseEventRecord] = []
     adverse_events: list[AdverseEventRecord] = []
-    raw = facts.get("history", ())
-    if type(raw) not in _LIST_TYPES:
-        errors.add("history", f"must be a list, not {_show(raw)}")
-        raw = ()
-    for i, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            errors.add(f"history[{i}]", f"must be an object, not {_show(entry)}")
-            continue
-        value = entry.get("date", _MISSING)
-        when = _parse_date(value)
-        if value is _MISSING:
-            errors.add(f"history[{i}].date", "is required")
-        elif when is None:
-            errors.add(f"history[{i}].date", _date_message(value))
-        elif birth_date is not None and when < birth_date:
-            errors.add(f"history[{i}].date", _before_birth(birth_date))
+    for i, entry in _objects(errors, "history", facts.get("history", ())):
+        when, problem = _check_date(entry.get("date", _MISSING), birth_date)
+        if problem:
+            errors.add(f"history[{i}].date", problem)
         status = entry.get("status", _MISSING)
         if status is _MISSING:
             errors.add(f"history[{i}].status", "is required")
@@ -434,13 +436,8 @@ def _context(facts: object, params: dict) -> Context:
             errors.add(f"history[{i}].technique", _choice_message(session_technique, _TECHNIQUES) + " or null")
         events: list[AdverseEventRecord] = []
         events_raw = entry.get("adverse_events", ())
-        if type(events_raw) not in _LIST_TYPES:
-            errors.add(f"history[{i}].adverse_events", f"must be a list, not {_show(events_raw)}")
-        elif events_raw:
-            for j, event in enumerate(events_raw):
-                if not isinstance(event, dict):
-                    errors.add(f"history[{i}].adverse_events[{j}]", f"must be an object, not {_show(event)}")
-                    continue
+        if type(events_raw) not in _LIST_TYPES or events_raw:  # none, the usual case: no field path to build
+            for j, event in _objects(errors, f"history[{i}].adverse_events", events_raw):
                 code = event.get("code", _MISSING)
                 if code is _MISSING:
                     errors.add(f"history[{i}].adverse_events[{j}].code", "is required")
@@ -466,29 +463,17 @@ def _context(facts: object, params: dict) -> Context:
     considered = 0
     baseline: tuple[date, dict] | None = None
     latest: tuple[date, dict] | None = None
-    raw = facts.get("assessments", ())
-    if type(raw) not in _LIST_TYPES:
-        errors.add("assessments", f"must be a list, not {_show(raw)}")
-        raw = ()
-    for i, entry in enumerate(raw):
-        if not isinstance(entry, dict):
-            errors.add(f"assessments[{i}]", f"must be an object, not {_show(entry)}")
-            continue
-        value = entry.get("date", _MISSING)
-        when = _parse_date(value)
-        if value is _MISSING:
-            errors.add(f"assessments[{i}].date", "is required")
-        elif when is None:
-            errors.add(f"assessments[{i}].date", _date_message(value))
-        elif birth_date is not None and when < birth_date:
-            errors.add(f"assessments[{i}].date", _before_birth(birth_date))
+    for i, entry in _objects(errors, "assessments", facts.get("assessments", ())):
+        when, problem = _check_date(entry.get("date", _MISSING), birth_date)
+        if problem:
+            errors.add(f"assessments[{i}].date", problem)
         vss = entry.get("vss")
         if vss is not None:
             if not isinstance(vss, dict):
                 errors.add(f"assessments[{i}].vss", f"must be an object or null, not {_show(vss)}")
                 vss = None
             else:
-                for name, top in VSS_RANGES.items():
+                for name, top in VSS_ITEM_MAX.items():
                     item = vss.get(name, _MISSING)
                     if item is _MISSING:
                         errors.add(f"assessments[{i}].vss.{name}", "is required")
@@ -560,7 +545,6 @@ def _reading(dated_vss: tuple[date, dict] | None) -> VssReading | None:
 # (detect, rule) pairs in report order: the loop below is the engine's hot path, so it calls
 # each detect function directly and builds a finding only for the rules that fire.
 _PLAN = tuple((rule.detect, rule) for rule in RULES)
-_DAYS = {days: timedelta(days=days) for days in range(1, 366)}
 
 
 def _decide(ctx: Context, params: dict) -> dict:
@@ -581,11 +565,8 @@ def _decide(ctx: Context, params: dict) -> dict:
     last = ctx.last_session_date
     window = None
     if last is not None:
-        minimum, maximum = ctx.min_interval_days, ctx.max_interval_days
-        window = {
-            "earliest": (last + (_DAYS.get(minimum) or timedelta(days=minimum))).isoformat(),
-            "latest": (last + (_DAYS.get(maximum) or timedelta(days=maximum))).isoformat(),
-        }
+        after = window_after(last, min_interval_days=ctx.min_interval_days, max_interval_days=ctx.max_interval_days)
+        window = {"earliest": after.earliest.isoformat(), "latest": after.latest.isoformat()}
     return {
         "schema": DECISION_SCHEMA,
         "ruleset": RULESET,

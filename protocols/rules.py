@@ -40,8 +40,8 @@ from protocols.codes import (
 BLOCK = "block"
 OVERRIDE = "override"
 WARN = "warn"
-SEVERITIES = (BLOCK, OVERRIDE, WARN)
-SEVERITY_RANK = {BLOCK: 0, OVERRIDE: 1, WARN: 2}
+SEVERITIES = (BLOCK, OVERRIDE, WARN)  # most severe first: the order findings are reported in
+SEVERITY_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
 
 SOURCES: dict[str, str] = {
     "seed": "The clinic's own protocol sheet for cryotherapy of scars (protocol-sheet.md beside RULES.md).",

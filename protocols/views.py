@@ -5,17 +5,17 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from patients.access import is_clinic_staff, require_clinic_staff
+from patients.access import Need, can, require
 from protocols import services
 from protocols.engine import FactsError
 from protocols.rules import RULES, SOURCES
 
 
 def rule_catalogue(request: HttpRequest) -> HttpResponse:
-    require_clinic_staff(request.user)
+    require(request.user, Need.READ)
     rules = [
         {"rule": rule, "sources": [(source, SOURCES.get(source, source)) for source in rule.sources]}
-        for rule in sorted(RULES, key=lambda r: ({"block": 0, "override": 1, "warn": 2}[r.severity], r.code))
+        for rule in RULES  # already in report order: severity (rules.SEVERITY_RANK), then code
     ]
     return render(request, "protocols/rule_catalogue.html", {"rules": rules, "sources": SOURCES})
 
@@ -32,7 +32,7 @@ def _json_errors(errors: list[dict], status: int) -> JsonResponse:
 def api_evaluate(request: HttpRequest) -> JsonResponse:
     if not request.user.is_authenticated:
         return _json_errors([{"field": "", "message": "Log in first."}], 401)
-    if not is_clinic_staff(request.user):
+    if not can(request.user, Need.READ):
         return _json_errors([{"field": "", "message": "Clinic staff only."}], 403)
     if request.method != "POST":
         response = _json_errors([{"field": "", "message": "Use POST with the facts document as JSON."}], 405)

@@ -1,60 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from sessions.models import (
-    Appointment,
-    AppointmentScar,
-    Clinic,
-    Closure,
-    OpeningHours,
-    PatientDocument,
-    Room,
-    SessionAddendum,
-    SessionAdverseEvent,
-    TreatmentSession,
-    WorkingHours,
-)
-
-
-@admin.register(Clinic)
-class ClinicAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "phone", "time_zone", "default_visit_minutes", "slot_step_minutes"]
-
-    def has_add_permission(self, request):
-        # One clinic: its row is created on first use (Clinic.current()).
-        return super().has_add_permission(request) and not Clinic.objects.exists()
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(OpeningHours)
-class OpeningHoursAdmin(admin.ModelAdmin):
-    list_display = ["weekday", "opens", "closes"]
-    list_filter = ["weekday"]
-
-
-@admin.register(Room)
-class RoomAdmin(admin.ModelAdmin):
-    list_display = ["name", "active"]
-    list_filter = ["active"]
-
-    def has_delete_permission(self, request, obj=None):
-        # Appointments keep pointing at their room: deactivate it instead.
-        return False
-
-
-@admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
-    list_display = ["clinician", "weekday", "starts", "ends"]
-    list_filter = ["weekday", "clinician"]
-
-
-@admin.register(Closure)
-class ClosureAdmin(admin.ModelAdmin):
-    list_display = ["starts_on", "ends_on", "clinician", "reason"]
-    list_filter = ["clinician"]
-    date_hierarchy = "starts_on"
+from sessions.models import Appointment, AppointmentScar, SessionAddendum, SessionAdverseEvent, TreatmentSession
 
 
 class ReadOnlyAdmin(SimpleHistoryAdmin):
@@ -71,15 +18,22 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
         return False
 
 
-class AppointmentScarInline(admin.TabularInline):
-    model = AppointmentScar
-    fields = ["scar", "technique", "booking_evaluation"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """The rows of a clinical record shown under it, read-only like the record itself."""
+
     extra = 0
     can_delete = False
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
+
     def has_add_permission(self, request, obj=None):
         return False
+
+
+class AppointmentScarInline(ReadOnlyInline):
+    model = AppointmentScar
+    fields = ["scar", "technique", "booking_evaluation"]
 
 
 @admin.register(Appointment)
@@ -92,26 +46,14 @@ class AppointmentAdmin(ReadOnlyAdmin):
     inlines = [AppointmentScarInline]
 
 
-class AdverseEventInline(admin.TabularInline):
+class AdverseEventInline(ReadOnlyInline):
     model = SessionAdverseEvent
     fields = ["code", "note", "resolved_on", "recorded_by", "recorded_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
-class AddendumInline(admin.TabularInline):
+class AddendumInline(ReadOnlyInline):
     model = SessionAddendum
     fields = ["text", "author", "created_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(TreatmentSession)
@@ -122,12 +64,3 @@ class TreatmentSessionAdmin(ReadOnlyAdmin):
     date_hierarchy = "performed_on"
     list_select_related = ["scar__patient", "completed_by"]
     inlines = [AdverseEventInline, AddendumInline]
-
-
-@admin.register(PatientDocument)
-class PatientDocumentAdmin(ReadOnlyAdmin):
-    list_display = ["printed_at", "patient", "kind", "version", "language", "printed_by"]
-    list_filter = ["kind", "language"]
-    search_fields = ["patient__mrn", "patient__family_name"]
-    list_select_related = ["patient", "printed_by"]
-    exclude = ["body_html"]

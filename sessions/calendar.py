@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 import icalendar
 from django.db.models import QuerySet
 
-from patients.access import clinician_users
-from sessions.models import Appointment, AppointmentStatus, CalendarFeed, Closure, OpeningHours, Room
+from clinic.models import Closure, OpeningHours, Room
+from patients.roles import clinician_users
+from sessions.models import Appointment, AppointmentStatus, CalendarFeed
 
 DEFAULT_OPENS = time(8, 0)
 DEFAULT_CLOSES = time(18, 0)

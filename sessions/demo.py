@@ -1,4 +1,4 @@
-"""Demo clinic set-up and treatment history, added to the demo patients (idempotent)."""
+"""Demo treatment history and bookings, added to the demo patients (idempotent)."""
 
 import random
 from datetime import date, datetime, time, timedelta
@@ -8,44 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from patients.models import Scar, ScarStatus
-from sessions.models import (
-    Appointment,
-    AppointmentScar,
-    AppointmentStatus,
-    Clinic,
-    OpeningHours,
-    Room,
-    SessionAdverseEvent,
-    TreatmentSession,
-    WorkingHours,
-)
+from clinic.models import Clinic, Room
+from sessions.models import Appointment, AppointmentScar, AppointmentStatus, SessionAdverseEvent, TreatmentSession
+from sessions.selectors import scar_window
+from sessions.services import PlannedScar, ScheduleError, appointment_book
+from sessions.slots import find_slots
 
 # Demo patients whose contraindication or scar should not have had sessions.
 NO_HISTORY = {"DEMO-0004", "DEMO-0011", "DEMO-0012", "DEMO-0013", "DEMO-0014", "DEMO-0016", "DEMO-0015"}
-
-
-@transaction.atomic
-def seed_clinic() -> bool:
-    clinic = Clinic.current()
-    if clinic.phone:
-        return False
-    clinic.name = "Riverside Scar Clinic"
-    clinic.address = "12 Riverside Walk, London SE1 9PG"
-    clinic.phone = "+44 20 7946 0100"
-    clinic.after_hours_advice = "Outside opening hours call NHS 111, or 999 in an emergency."
-    clinic.time_zone = "Europe/London"
-    clinic.save()
-    for weekday in range(5):
-        OpeningHours.objects.create(weekday=weekday, opens=time(8, 30), closes=time(17, 30))
-    for name in ("Room 1", "Room 2 (cryo unit)"):
-        Room.objects.get_or_create(name=name)
-    for username in ("clinician", "clinician2"):
-        user = get_user_model().objects.filter(username=username).first()
-        if user is None:
-            continue
-        for weekday in range(5):
-            WorkingHours.objects.create(clinician=user, weekday=weekday, starts=time(9, 0), ends=time(17, 0))
-    return True
 
 
 def _at(day: date, slot: int, zone) -> datetime:
@@ -134,10 +104,6 @@ def seed_sessions(*, today: date) -> int:
 
 def seed_upcoming(*, today: date, limit: int = 6) -> int:
     """Book a few due demo scars through the real booking service, so the calendar has a day to show."""
-    from sessions.selectors import scar_window
-    from sessions.services import PlannedScar, ScheduleError, appointment_book
-    from sessions.slots import find_slots
-
     if Appointment.objects.filter(starts_at__gt=timezone.now()).exists():
         return 0
     admin = get_user_model().objects.filter(username="clinicadmin").first()

@@ -1,19 +1,16 @@
 from django import forms
 from django.utils import timezone
 
-from patients.access import clinician_users
+from clinic.forms import ClinicianChoiceField
+from patients.roles import clinician_users
 from protocols.codes import AdverseEvent, Technique
-from sessions.models import Room, TreatmentSession
+from clinic.models import Room
+from sessions.models import TreatmentSession
 from sessions.services import parameter_problems
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-
-
-class ClinicianChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
 
 
 class SlotForm(forms.Form):

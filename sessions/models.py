@@ -1,138 +1,11 @@
 import secrets
-import uuid
-import zoneinfo
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from simple_history.models import HistoricalRecords
 
 from protocols.codes import AdverseEvent, Technique
-
-
-def _default_time_zone() -> str:
-    return settings.TIME_ZONE
-
-
-def validate_time_zone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
-        raise ValidationError(f"“{value}” is not a time zone name such as Europe/Madrid.")
-
-
-class Weekday(models.IntegerChoices):
-    MONDAY = 0, "Monday"
-    TUESDAY = 1, "Tuesday"
-    WEDNESDAY = 2, "Wednesday"
-    THURSDAY = 3, "Thursday"
-    FRIDAY = 4, "Friday"
-    SATURDAY = 5, "Saturday"
-    SUNDAY = 6, "Sunday"
-
-
-class Clinic(models.Model):
-    """The clinic's details, printed on patient documents, and its scheduling defaults (one row)."""
-
-    name = models.CharField(max_length=200, default="CryoCare Scar Clinic")
-    address = models.TextField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    after_hours_advice = models.TextField(
-        blank=True, help_text="What patients should do when the clinic is closed, printed on aftercare sheets."
-    )
-    time_zone = models.CharField(
-        max_length=64, default=_default_time_zone, validators=[validate_time_zone], help_text="e.g. Europe/Madrid"
-    )
-    default_visit_minutes = models.PositiveSmallIntegerField(default=30)
-    slot_step_minutes = models.PositiveSmallIntegerField(default=15)
-    history = HistoricalRecords()
-
-    class Meta:
-        constraints = [
-            models.CheckConstraint(condition=Q(default_visit_minutes__gte=5), name="clinic_visit_at_least_5_minutes"),
-            models.CheckConstraint(condition=Q(slot_step_minutes__gte=5), name="clinic_slot_step_at_least_5_minutes"),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @classmethod
-    def current(cls) -> "Clinic":
-        clinic, _ = cls.objects.get_or_create(pk=1)
-        return clinic
-
-    @property
-    def zone(self) -> zoneinfo.ZoneInfo:
-        return zoneinfo.ZoneInfo(self.time_zone)
-
-
-class OpeningHours(models.Model):
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    opens = models.TimeField()
-    closes = models.TimeField()
-
-    class Meta:
-        ordering = ["weekday", "opens"]
-        verbose_name_plural = "opening hours"
-        constraints = [
-            models.CheckConstraint(condition=Q(closes__gt=F("opens")), name="openinghours_closes_after_opens")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
-
-
-class Room(models.Model):
-    """A treatment room or cryo unit."""
-
-    name = models.CharField(max_length=100, unique=True)
-    active = models.BooleanField(default=True)
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class WorkingHours(models.Model):
-    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="working_hours")
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    starts = models.TimeField()
-    ends = models.TimeField()
-
-    class Meta:
-        ordering = ["clinician", "weekday", "starts"]
-        verbose_name_plural = "working hours"
-        constraints = [models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="workinghours_ends_after_starts")]
-
-    def __str__(self) -> str:
-        return f"{self.clinician} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
-
-
-class Closure(models.Model):
-    """Days the clinic is closed, or (with a clinician) one clinician's days off."""
-
-    starts_on = models.DateField()
-    ends_on = models.DateField()
-    clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.CASCADE,
-        null=True,
-        blank=True,
-        related_name="closures",
-        help_text="Leave empty when the whole clinic is closed.",
-    )
-    reason = models.CharField(max_length=200)
-
-    class Meta:
-        ordering = ["starts_on"]
-        constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="closure_ends_on_or_after_start")
-        ]
-
-    def __str__(self) -> str:
-        who = self.clinician or "Clinic"
-        return f"{who} closed {self.starts_on}–{self.ends_on}: {self.reason}"
 
 
 class AppointmentStatus(models.TextChoices):
@@ -155,9 +28,10 @@ ACTIVE_STATUSES = (
 
 
 class Appointment(models.Model):
+    patient_path = "patient"  # how the access layer finds the record's patient (patients.access)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointments")
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments")
-    room = models.ForeignKey(Room, on_delete=models.PROTECT, related_name="appointments")
+    room = models.ForeignKey("clinic.Room", on_delete=models.PROTECT, related_name="appointments")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
@@ -213,6 +87,7 @@ class Cryogen(models.TextChoices):
 class TreatmentSession(models.Model):
     """What was done to one scar at one appointment. Completing it signs and locks it."""
 
+    patient_path = "appointment__patient"  # how the access layer finds the record's patient (patients.access)
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="treatments")
     scar = models.ForeignKey("patients.Scar", on_delete=models.PROTECT, related_name="treatments")
     performed_on = models.DateField()
@@ -269,6 +144,7 @@ class TreatmentSession(models.Model):
 
 
 class SessionAdverseEvent(models.Model):
+    patient_path = "session__appointment__patient"  # how the access layer finds the record's patient (patients.access)
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events")
     code = models.CharField(max_length=30, choices=AdverseEvent.choices)
     note = models.CharField(max_length=300, blank=True)
@@ -315,109 +191,3 @@ class CalendarFeed(models.Model):
 
     def regenerate(self) -> None:
         self.token = _new_token()
-
-
-# Patient documents: the aftercare and preparation sheets given to patients ------------------
-
-
-class DocumentKind(models.TextChoices):
-    AFTERCARE = "aftercare", "Aftercare sheet"
-    PREPARATION = "preparation", "Preparation sheet"
-
-
-def _document_pdf_path(instance, filename: str) -> str:
-    # Never a name from the request: a fresh random name under documents/.
-    return f"documents/{uuid.uuid4().hex}.pdf"
-
-
-class PatientDocument(models.Model):
-    """One printed version of a patient sheet, kept exactly as it was given to the patient.
-
-    An aftercare sheet belongs to a completed appointment, a preparation sheet to the patient
-    (and the first appointment, when one is booked). Versions count up per appointment for
-    aftercare and per patient for preparation; a stored version is never changed or deleted.
-    """
-
-    kind = models.CharField(max_length=12, choices=DocumentKind.choices)
-    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="documents")
-    appointment = models.ForeignKey(
-        Appointment, on_delete=models.PROTECT, null=True, blank=True, related_name="documents"
-    )
-    version = models.PositiveSmallIntegerField()
-    language = models.CharField(max_length=5)
-    body_html = models.TextField(help_text="The sheet's content as printed (without the link footer).")
-    content_sha256 = models.CharField(
-        max_length=64, help_text="SHA-256 of the content: printing unchanged content again reuses this version."
-    )
-    pdf = models.FileField(upload_to=_document_pdf_path, blank=True, max_length=200)
-    pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
-    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    printed_at = models.DateTimeField()
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["kind", "-version"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["appointment", "kind", "version"],
-                condition=Q(kind="aftercare"),
-                name="patientdocument_aftercare_version_unique",
-            ),
-            models.UniqueConstraint(
-                fields=["patient", "kind", "version"],
-                condition=Q(kind="preparation"),
-                name="patientdocument_preparation_version_unique",
-            ),
-            models.CheckConstraint(
-                condition=~Q(kind="aftercare") | Q(appointment__isnull=False),
-                name="patientdocument_aftercare_has_appointment",
-            ),
-            models.CheckConstraint(condition=Q(version__gte=1), name="patientdocument_version_from_1"),
-            models.CheckConstraint(
-                condition=Q(pdf="", pdf_sha256="") | (~Q(pdf="") & ~Q(pdf_sha256="")),
-                name="patientdocument_pdf_and_hash_together",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_kind_display()} v{self.version} for {self.patient}"
-
-
-def _new_document_link_token() -> str:
-    return secrets.token_urlsafe(12)  # 16 characters, 96 random bits: short enough to type
-
-
-class DocumentLink(models.Model):
-    """A patient's read-only link to one stored sheet, without an account; it expires and can be revoked."""
-
-    document = models.ForeignKey(PatientDocument, on_delete=models.PROTECT, related_name="links")
-    token = models.CharField(max_length=32, unique=True, default=_new_document_link_token)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
-    )
-    opened_count = models.PositiveIntegerField(default=0)
-    last_opened_at = models.DateTimeField(null=True, blank=True)
-    history = HistoricalRecords(excluded_fields=["opened_count", "last_opened_at"])
-
-    class Meta:
-        ordering = ["-created_at", "-pk"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(expires_at__gt=F("created_at")), name="documentlink_expires_after_created"
-            ),
-            models.CheckConstraint(
-                condition=Q(revoked_at__isnull=True, revoked_by__isnull=True)
-                | Q(revoked_at__isnull=False, revoked_by__isnull=False),
-                name="documentlink_revoked_with_who",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"Link to {self.document} until {self.expires_at:%Y-%m-%d}"
-
-    def is_valid(self, now) -> bool:
-        return self.revoked_at is None and now < self.expires_at

@@ -1,76 +1,24 @@
 """Reads of the schedule and the treatment record."""
 
-from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from patients.models import Scar
+from protocols import window
 from protocols.models import ProtocolParameters
-from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentScar, AppointmentStatus, TreatmentSession
-
-
-def scar_session_history(*, scar: Scar) -> list[dict]:
-    """The scar's sessions as the engine's `history` entries (RULES.md §2).
-
-    A signed treatment record is a `completed` session; a cancelled or missed appointment that
-    planned this scar is a `cancelled` or `no_show` one. An unsigned record does not count yet.
-    """
-    history = []
-    for session in (
-        TreatmentSession.objects.filter(scar=scar, completed_at__isnull=False)
-        .prefetch_related("adverse_events")
-        .order_by("performed_on", "pk")
-    ):
-        history.append(
-            {
-                "date": session.performed_on.isoformat(),
-                "status": "completed",
-                "technique": session.technique,
-                "adverse_events": [
-                    {"code": event.code, "resolved": event.resolved_on is not None}
-                    for event in session.adverse_events.all()
-                ],
-            }
-        )
-    for planned in AppointmentScar.objects.filter(
-        scar=scar, appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW]
-    ).select_related("appointment"):
-        appointment = planned.appointment
-        history.append(
-            {
-                "date": timezone.localdate(appointment.starts_at).isoformat(),
-                "status": "cancelled" if appointment.status == AppointmentStatus.CANCELLED else "no_show",
-                "technique": planned.technique,
-                "adverse_events": [],
-            }
-        )
-    return history
-
-
-@dataclass(frozen=True)
-class Window:
-    last_session: date
-    earliest: date
-    latest: date
-
-    def state(self, today: date) -> str:
-        if today < self.earliest:
-            return "not_yet"
-        if today > self.latest:
-            return "overdue"
-        if (self.latest - today).days <= 7:
-            return "closing"
-        return "open"
+from protocols.window import Window
+from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, TreatmentSession
 
 
 def window_after(last_session: date, parameters: ProtocolParameters | None = None) -> Window:
+    """The window after a session on `last_session`, with the clinic's parameters (or those given)."""
     parameters = parameters or ProtocolParameters.current()
-    return Window(
-        last_session=last_session,
-        earliest=last_session + timedelta(days=parameters.min_interval_days),
-        latest=last_session + timedelta(days=parameters.max_interval_days),
+    return window.window_after(
+        last_session,
+        min_interval_days=parameters.min_interval_days,
+        max_interval_days=parameters.max_interval_days,
     )
 
 

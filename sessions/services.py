@@ -10,16 +10,17 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from patients.access import is_clinician
+from clinic.models import Room
 from patients.models import Patient, Scar, ScarStatus
+from patients.roles import is_clinician
 from protocols.codes import Stage
 from protocols.models import MIN_OVERRIDE_REASON, Evaluation, Outcome
-from protocols.services import evaluation_record, override_record
+from protocols.services import override_record
+from sessions.decisions import evaluation_record
 from sessions.models import (
     Appointment,
     AppointmentScar,
     AppointmentStatus,
-    Room,
     SessionAddendum,
     SessionAdverseEvent,
     TreatmentSession,

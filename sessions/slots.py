@@ -9,8 +9,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from patients.access import clinician_users
-from sessions.models import ACTIVE_STATUSES, Appointment, Clinic, Closure, OpeningHours, Room, WorkingHours
+from clinic.models import Clinic, Closure, OpeningHours, Room, WorkingHours
+from patients.roles import clinician_users
+from sessions.models import ACTIVE_STATUSES, Appointment
 
 
 @dataclass(frozen=True)

@@ -1,19 +1,60 @@
-from django.urls import include, path
+"""The schedule and the session record (namespace `sessions`), at their paths from the site root."""
 
-from sessions import views
+from django.urls import path
 
-app_name = "schedule"
+from sessions.views import appointments, calendar, course, treatments, worklist
+
+app_name = "sessions"
 
 urlpatterns = [
-    path("book/<int:scar_id>/", views.appointment_book, name="book"),
-    path("appointments/<int:appointment_id>/", views.appointment_detail, name="appointment"),
-    path("appointments/<int:appointment_id>/reschedule/", views.appointment_reschedule, name="reschedule"),
-    path("appointments/<int:appointment_id>/<str:action>/", views.appointment_action, name="appointment_action"),
-    path("treatments/<int:session_id>/", views.treatment_edit, name="treatment"),
-    path("treatments/<int:session_id>/addendum/", views.addendum_add, name="addendum_add"),
-    path("treatments/<int:session_id>/adverse-events/", views.adverse_event_add, name="adverse_event_add"),
-    path("adverse-events/<int:event_id>/resolve/", views.adverse_event_resolve, name="adverse_event_resolve"),
-    path("", include("sessions.urls_calendar")),
-    path("", include("sessions.urls_worklist")),
-    path("", include("sessions.urls_documents")),
+    path("patients/<int:patient_id>/", course.patient_detail, name="patient"),
+    path("patients/scars/<int:scar_id>/", course.scar_detail, name="scar"),
+    path("schedule/book/<int:scar_id>/", appointments.appointment_book, name="book"),
+    path("schedule/appointments/<int:appointment_id>/", appointments.appointment_detail, name="appointment"),
+    path(
+        "schedule/appointments/<int:appointment_id>/reschedule/",
+        appointments.appointment_reschedule,
+        name="reschedule",
+    ),
+    path(
+        "schedule/appointments/<int:appointment_id>/approve/",
+        appointments.appointment_approve,
+        name="appointment_approve",
+    ),
+    path(
+        "schedule/appointments/<int:appointment_id>/check_in/",
+        appointments.appointment_check_in,
+        name="appointment_check_in",
+    ),
+    path(
+        "schedule/appointments/<int:appointment_id>/cancel/",
+        appointments.appointment_cancel,
+        name="appointment_cancel",
+    ),
+    path(
+        "schedule/appointments/<int:appointment_id>/no_show/",
+        appointments.appointment_no_show,
+        name="appointment_no_show",
+    ),
+    path(
+        "schedule/appointments/<int:appointment_id>/complete/",
+        appointments.appointment_complete,
+        name="appointment_complete",
+    ),
+    path("schedule/treatments/<int:session_id>/", treatments.treatment_edit, name="treatment"),
+    path("schedule/treatments/<int:session_id>/addendum/", treatments.addendum_add, name="addendum_add"),
+    path(
+        "schedule/treatments/<int:session_id>/adverse-events/", treatments.adverse_event_add, name="adverse_event_add"
+    ),
+    path(
+        "schedule/adverse-events/<int:event_id>/resolve/",
+        treatments.adverse_event_resolve,
+        name="adverse_event_resolve",
+    ),
+    path("schedule/calendar/day/", calendar.calendar_day, name="calendar_day"),
+    path("schedule/calendar/week/", calendar.calendar_week, name="calendar_week"),
+    path("schedule/calendar/feed/", calendar.calendar_feed, name="calendar_feed"),
+    path("schedule/ical/<slug:token>.ics", calendar.ical_feed, name="ical_feed"),
+    path("schedule/due/", worklist.worklist_due, name="due"),
+    path("schedule/due.csv", worklist.worklist_due_csv, name="due_csv"),
 ]

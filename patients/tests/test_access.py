@@ -7,7 +7,12 @@ from patients.tests.factories import ConditionFactory, PatientFactory
 
 # Reachable without a log-in on purpose; each answers an anonymous request itself and is tested
 # in its own module (the API with 401, the calendar feed and patient links by their secret token).
-PUBLIC_URL_NAMES = {"login", "protocols:api_evaluate", "schedule:ical_feed", "public_document", "public_document_pdf"}
+PUBLIC_URL_NAMES = {
+    "login",
+    "protocols:api_evaluate",
+    "sessions:ical_feed",
+    "documents:public_document", "documents:public_document_pdf",
+}
 
 
 def _all_patterns(resolver=None, prefix=""):
@@ -44,7 +49,7 @@ def test_every_page_redirects_an_anonymous_user_to_login(client: Client, assessm
 @pytest.mark.django_db
 def test_user_without_a_clinic_role_gets_404_for_a_patient(client, outsider, patient):
     client.force_login(outsider)
-    assert client.get(reverse("patients:detail", args=[patient.pk])).status_code == 404
+    assert client.get(reverse("sessions:patient", args=[patient.pk])).status_code == 404
     assert client.get(reverse("patients:list")).status_code == 404
 
 
@@ -93,11 +98,11 @@ def test_condition_of_another_patient_is_not_found_through_this_patients_url(cli
 
 
 def test_unknown_patient_id_is_404_not_an_error(clinician_client):
-    assert clinician_client.get(reverse("patients:detail", args=[999999])).status_code == 404
+    assert clinician_client.get(reverse("sessions:patient", args=[999999])).status_code == 404
 
 
 def test_reading_a_patient_is_recorded(clinician_client, clinician, patient):
-    clinician_client.get(reverse("patients:detail", args=[patient.pk]))
+    clinician_client.get(reverse("sessions:patient", args=[patient.pk]))
     event = AccessEvent.objects.get()
     assert (event.user, event.patient, event.action) == (clinician, patient, "view")
 
@@ -112,7 +117,7 @@ def test_post_without_csrf_token_is_rejected(clinician, patient):
 
 def test_script_in_a_patient_name_is_shown_as_text(clinician_client):
     patient = PatientFactory(given_name="<script>alert(1)</script>")
-    body = clinician_client.get(reverse("patients:detail", args=[patient.pk])).content.decode()
+    body = clinician_client.get(reverse("sessions:patient", args=[patient.pk])).content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
 

@@ -160,6 +160,6 @@ def test_photo_is_served_only_through_the_access_checked_view(clinician_client, 
 
 
 def test_assessment_appears_on_the_scar_page(clinician_client, assessment):
-    response = clinician_client.get(reverse("patients:scar", args=[assessment.scar_id]))
+    response = clinician_client.get(reverse("sessions:scar", args=[assessment.scar_id]))
     assert list(response.context["assessments"]) == [assessment]
     assert b"8</strong>/13" in response.content

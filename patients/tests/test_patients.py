@@ -72,7 +72,7 @@ def test_change_is_kept_with_who_and_shown_on_the_patient_page(clinician_client,
     )
     latest = patient.history.first()
     assert latest.history_user == clinician and latest.family_name == "Newname"
-    page = clinician_client.get(reverse("patients:detail", args=[patient.pk]))
+    page = clinician_client.get(reverse("sessions:patient", args=[patient.pk]))
     entry = page.context["history"][0]
     assert entry.user == clinician.username and "family_name" in entry.fields
 
@@ -98,7 +98,7 @@ def test_patient_page_shows_scars_with_latest_assessment(clinician_client, asses
     from patients.tests.factories import ScarAssessmentFactory
 
     ScarAssessmentFactory(scar=assessment.scar, assessed_on="2026-11-10", vss_height=0, vss_pliability=1)
-    response = clinician_client.get(reverse("patients:detail", args=[assessment.scar.patient_id]))
+    response = clinician_client.get(reverse("sessions:patient", args=[assessment.scar.patient_id]))
     scar = response.context["scars"][0]
     assert str(scar.latest_assessment.assessed_on) == "2026-11-10"
     assert b"2026-11-10" in response.content

@@ -12,7 +12,8 @@ from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from patients.tests.factories import PatientFactory, ScarFactory, UserFactory
-from sessions.models import Appointment, AppointmentScar, AppointmentStatus, Room, TreatmentSession
+from clinic.models import Room
+from sessions.models import Appointment, AppointmentScar, AppointmentStatus, TreatmentSession
 
 # Far from any real "today", so that default appointments never land in a test's window.
 BASE_START = datetime.datetime(2031, 1, 6, 8, 0, tzinfo=datetime.UTC)

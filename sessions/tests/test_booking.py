@@ -191,11 +191,11 @@ def _post_booking(client, scar, clinician, room, start: datetime.datetime, **ext
         f"technique_{scar.pk}": "contact",
         **extra,
     }
-    return client.post(reverse("schedule:book", args=[scar.pk]), data)
+    return client.post(reverse("sessions:book", args=[scar.pk]), data)
 
 
 def test_booking_page_shows_the_window(admin_client_, future_treated_scar):
-    response = admin_client_.get(reverse("schedule:book", args=[future_treated_scar.pk]))
+    response = admin_client_.get(reverse("sessions:book", args=[future_treated_scar.pk]))
     today = timezone.localdate()
     assert response.context["window"].earliest == today - datetime.timedelta(days=4)
     assert response.context["window"].latest == today + datetime.timedelta(days=17)
@@ -208,7 +208,7 @@ def test_clinic_admin_books_through_the_page(admin_client_, future_treated_scar,
     response = _post_booking(admin_client_, future_treated_scar, clinician, room, start)
     appointment = booked().get()
     assert response.status_code == 302 and response["Location"] == reverse(
-        "schedule:appointment", args=[appointment.pk]
+        "sessions:appointment", args=[appointment.pk]
     )
     assert appointment.booked_by.username == "desk_admin"
 
@@ -232,4 +232,4 @@ def test_booking_in_the_past_is_refused_on_the_field(admin_client_, future_treat
 
 def test_outsider_cannot_open_the_booking_page(client, outsider, scar):
     client.force_login(outsider)
-    assert client.get(reverse("schedule:book", args=[scar.pk])).status_code == 404
+    assert client.get(reverse("sessions:book", args=[scar.pk])).status_code == 404

@@ -10,13 +10,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patients.tests.factories import PatientFactory
-from sessions.models import AppointmentStatus, Clinic, Closure, OpeningHours
+from clinic.models import Clinic, Closure, OpeningHours
+from sessions.models import AppointmentStatus
 from sessions.tests.factories import AppointmentFactory, AppointmentScarFactory, ClinicianFactory, RoomFactory
 
 UTC = datetime.UTC
 DAY = datetime.date(2031, 3, 12)  # a Wednesday
-DAY_URL = reverse("schedule:calendar_day")
-WEEK_URL = reverse("schedule:calendar_week")
+DAY_URL = reverse("sessions:calendar_day")
+WEEK_URL = reverse("sessions:calendar_week")
 
 
 def at(day: datetime.date, hour: int, minute: int = 0, tz=UTC) -> datetime.datetime:
@@ -89,8 +90,8 @@ def test_day_view_shows_appointment_in_its_clinicians_column_with_status(
     assert row.starts == datetime.time(10, 0)
     html = response.content.decode()
     assert "Checked in" in html
-    assert f'href="{reverse("schedule:appointment", args=[appointment.pk])}"' in html
-    assert f'href="{reverse("patients:detail", args=[appointment.patient_id])}"' in html
+    assert f'href="{reverse("sessions:appointment", args=[appointment.pk])}"' in html
+    assert f'href="{reverse("sessions:patient", args=[appointment.patient_id])}"' in html
     assert appointment.patient.family_name in html
     assert planned.scar.label in html
     assert "Cryo 1" in html
@@ -329,8 +330,8 @@ def test_week_view_lists_all_seven_days_and_not_the_next_week(admin_client_, cli
     assert [[e.appointment for e in weekday.entries] for weekday in week] == [[a] for a in this_week]
     html = response.content.decode()
     for appointment in this_week:
-        assert reverse("schedule:appointment", args=[appointment.pk]) in html
-    assert reverse("schedule:appointment", args=[next_monday.pk]) not in html
+        assert reverse("sessions:appointment", args=[appointment.pk]) in html
+    assert reverse("sessions:appointment", args=[next_monday.pk]) not in html
     assert "Nextweekly" not in html
     assert "Scheduled" in html
 

@@ -11,11 +11,11 @@ from patients.tests.factories import PatientFactory
 from sessions.models import AppointmentStatus, CalendarFeed
 from sessions.tests.factories import AppointmentFactory, ClinicianFactory
 
-FEED_PAGE = reverse("schedule:calendar_feed")
+FEED_PAGE = reverse("sessions:calendar_feed")
 
 
 def feed_url(feed: CalendarFeed) -> str:
-    return reverse("schedule:ical_feed", args=[feed.token])
+    return reverse("sessions:ical_feed", args=[feed.token])
 
 
 def in_days(days: int, hour: int = 10) -> datetime.datetime:
@@ -141,7 +141,7 @@ def test_feed_never_contains_the_patients_name(client, feed, clinician):
 
 
 def test_unknown_token_is_a_plain_404(client, db):
-    response = client.get(reverse("schedule:ical_feed", args=["not-a-real-token"]))
+    response = client.get(reverse("sessions:ical_feed", args=["not-a-real-token"]))
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/plain")

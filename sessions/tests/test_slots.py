@@ -2,7 +2,7 @@ import datetime
 
 import pytest
 
-from sessions.models import Clinic, Closure, OpeningHours, WorkingHours
+from clinic.models import Clinic, Closure, OpeningHours, WorkingHours
 from sessions.slots import find_slots
 from sessions.tests.factories import AppointmentFactory, RoomFactory
 

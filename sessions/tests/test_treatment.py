@@ -6,6 +6,7 @@ from django.urls import reverse
 from patients.tests.factories import ScarAssessmentFactory
 from protocols.engine import DEFAULT_PARAMETERS
 from sessions import services
+from sessions.decisions import scar_decision
 from sessions.models import AppointmentStatus, SessionAddendum, TreatmentSession
 from sessions.selectors import scar_window
 from sessions.tests.factories import AppointmentScarFactory
@@ -152,11 +153,11 @@ def test_locked_record_refuses_edits_and_takes_addenda(checked_in, clinician, cl
         services.treatment_update(
             session=session, data=GOOD | {"freeze_seconds": 5}, parameters=DEFAULT_PARAMETERS, user=clinician
         )
-    response = clinician_client.post(reverse("schedule:treatment", args=[session.pk]), {**GOOD, "freeze_seconds": 5})
+    response = clinician_client.post(reverse("sessions:treatment", args=[session.pk]), {**GOOD, "freeze_seconds": 5})
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.freeze_seconds == 20
-    clinician_client.post(reverse("schedule:addendum_add", args=[session.pk]), {"text": "Freeze was 22 s, not 20 s."})
+    clinician_client.post(reverse("sessions:addendum_add", args=[session.pk]), {"text": "Freeze was 22 s, not 20 s."})
     assert SessionAddendum.objects.get().text == "Freeze was 22 s, not 20 s."
     session.refresh_from_db()
     assert session.freeze_seconds == 20
@@ -166,14 +167,14 @@ def test_treatment_form_puts_the_range_error_on_the_field(checked_in, clinician_
     session = TreatmentSession.objects.get()
     data = {k: v.strftime("%H:%M") if isinstance(v, datetime.time) else v for k, v in GOOD.items()}
     data = {k: ("on" if v is True else v) for k, v in data.items()}
-    response = clinician_client.post(reverse("schedule:treatment", args=[session.pk]), {**data, "cycles": 5})
+    response = clinician_client.post(reverse("sessions:treatment", args=[session.pk]), {**data, "cycles": 5})
     assert response.status_code == 200
     assert "cycles" in response.context["form"].errors and "out_of_range_reason" in response.context["form"].errors
 
 
 def test_clinic_admin_cannot_open_the_treatment_form(checked_in, admin_client_):
     session = TreatmentSession.objects.get()
-    assert admin_client_.get(reverse("schedule:treatment", args=[session.pk])).status_code == 403
+    assert admin_client_.get(reverse("sessions:treatment", args=[session.pk])).status_code == 403
 
 
 def test_unresolved_adverse_event_blocks_the_next_session(checked_in, clinician, scar):
@@ -181,7 +182,6 @@ def test_unresolved_adverse_event_blocks_the_next_session(checked_in, clinician,
     services.treatment_update(session=session, data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
     services.appointment_complete(appointment=checked_in, user=clinician)
     event = services.adverse_event_add(session=session, code="frostbite", note="", user=clinician)
-    from protocols.services import scar_decision
 
     _, decision = scar_decision(scar=scar, on_date=TODAY + datetime.timedelta(days=25), technique="contact")
     assert decision["outcome"] == "blocked" and decision["findings"][0]["code"] == "ADV-01"
@@ -191,15 +191,15 @@ def test_unresolved_adverse_event_blocks_the_next_session(checked_in, clinician,
 
 
 def test_appointment_page_walks_the_workflow(appointment, clinician_client):
-    url = reverse("schedule:appointment", args=[appointment.pk])
+    url = reverse("sessions:appointment", args=[appointment.pk])
     assert clinician_client.get(url).status_code == 200
-    clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "complete"]))
+    clinician_client.post(reverse("sessions:appointment_complete", args=[appointment.pk]))
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.SCHEDULED  # refused: not checked in
-    clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "check_in"]))
+    clinician_client.post(reverse("sessions:appointment_check_in", args=[appointment.pk]))
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
     assert (
-        clinician_client.post(reverse("schedule:appointment_action", args=[appointment.pk, "explode"])).status_code
+        clinician_client.post(f"/schedule/appointments/{appointment.pk}/explode/").status_code
         == 404
     )

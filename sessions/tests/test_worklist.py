@@ -15,8 +15,8 @@ from sessions.worklist import due_counts, due_rows, due_scars
 
 TODAY = datetime.date(2026, 12, 1)
 NOW = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=datetime.UTC)
-DUE_URL = reverse("schedule:due")
-CSV_URL = reverse("schedule:due_csv")
+DUE_URL = reverse("sessions:due")
+CSV_URL = reverse("sessions:due_csv")
 
 
 def _treated(days_ago: int, *, today: datetime.date = TODAY, scar=None, **session):
@@ -233,9 +233,9 @@ def test_worklist_lists_due_scars_with_a_book_button(clinician_client, clinician
     [row] = response.context["page"].object_list
     assert row.scar == scar
     content = response.content.decode()
-    assert reverse("schedule:book", args=[scar.pk]) in content
-    assert reverse("patients:scar", args=[scar.pk]) in content
-    assert reverse("patients:detail", args=[scar.patient.pk]) in content
+    assert reverse("sessions:book", args=[scar.pk]) in content
+    assert reverse("sessions:scar", args=[scar.pk]) in content
+    assert reverse("sessions:patient", args=[scar.patient.pk]) in content
     assert scar.patient.mrn in content
     assert "12 days left" in content
 

@@ -1,0 +1,231 @@
+"""Booking and the appointment's status changes: book, approve, check in, cancel, no-show, complete and sign, reschedule."""
+
+from contextlib import contextmanager
+from datetime import timedelta
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.views.decorators.http import require_http_methods, require_POST
+
+from clinic.models import Clinic, Room
+from patients.access import Need, access
+from patients.models import Scar, ScarStatus
+from protocols.services import clinic_parameters
+from sessions import selectors, services
+from sessions.forms import AddendumForm, AdverseEventForm, BookingForm, ReasonForm, ResolveForm, SlotForm
+from sessions.models import Appointment, AppointmentStatus
+from sessions.slots import find_slots
+
+APPOINTMENTS = Appointment.objects.select_related("clinician", "room", "booked_by")
+
+
+def _booking_window(scar, today):
+    """The scar's window, or for a first session the next six weeks."""
+    window = selectors.scar_window(scar=scar)
+    if window is not None:
+        return window, window.earliest, window.latest
+    parameters = clinic_parameters()
+    return None, today, today + timedelta(days=parameters["max_interval_days"])
+
+
+def _slot_initial(request: HttpRequest, clinic: Clinic) -> dict:
+    initial = {"minutes": clinic.default_visit_minutes}
+    slot = parse_datetime(request.GET.get("slot", "") or "")
+    if slot is not None:
+        initial["starts_at"] = timezone.localtime(slot) if timezone.is_aware(slot) else slot
+    for key in ("clinician", "room"):
+        if request.GET.get(key, "").isdigit():
+            initial[key] = int(request.GET[key])
+    return initial
+
+
+def _schedule_error(form, error: services.ScheduleError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
+    scar = access(request, Scar, scar_id, Need.SCHEDULE_WRITE if request.method == "POST" else Need.READ)
+    patient = scar.patient
+    clinic = Clinic.current()
+    today = timezone.localdate()
+    window, earliest, latest = _booking_window(scar, today)
+    scars = [s for s in patient.scars.all() if s.status == ScarStatus.ACTIVE]
+    initial = _slot_initial(request, clinic) | {f"treat_{scar.pk}": True}
+    form = BookingForm(request.POST or None, scars=scars, initial=initial)
+    evaluations = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.appointment_book(
+                patient=patient,
+                planned=[services.PlannedScar(scar=s, technique=t) for s, t in form.planned()],
+                clinician=data["clinician"],
+                room=data["room"],
+                starts_at=data["starts_at"],
+                minutes=data["minutes"],
+                user=request.user,
+                override_reason=data["override_reason"],
+                notes=data["notes"],
+            )
+        except services.ScheduleError as error:
+            _schedule_error(form, error)
+            evaluations = error.evaluations
+        else:
+            if appointment.status == AppointmentStatus.REQUESTED:
+                messages.warning(
+                    request, "Booked as a request: the protocol needs a clinician's override before it is confirmed."
+                )
+            else:
+                messages.success(request, f"Booked for {timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}.")
+            return redirect("sessions:appointment", appointment.pk)
+    slots = find_slots(
+        patient=patient,
+        earliest=earliest,
+        latest=latest,
+        minutes=clinic.default_visit_minutes,
+        now=timezone.now(),
+        limit=12,
+    )
+    context = {
+        "scar": scar,
+        "patient": patient,
+        "form": form,
+        "window": window,
+        "earliest": earliest,
+        "latest": latest,
+        "slots": slots,
+        "evaluations": evaluations,
+        "has_rooms": Room.objects.filter(active=True).exists(),
+    }
+    return render(request, "sessions/book.html", context)
+
+
+def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = access(request, APPOINTMENTS, appointment_id)
+    planned = list(appointment.planned.select_related("scar", "booking_evaluation__override__created_by"))
+    treatments = list(
+        appointment.treatments.select_related("scar", "completed_by", "treat_evaluation").prefetch_related(
+            "adverse_events", "addenda__author"
+        )
+    )
+    context = {
+        "appointment": appointment,
+        "patient": appointment.patient,
+        "planned": planned,
+        "treatments": treatments,
+        "reason_form": ReasonForm(),
+        "adverse_event_form": AdverseEventForm(),
+        "resolve_form": ResolveForm(initial={"resolved_on": timezone.localdate()}),
+        "addendum_form": AddendumForm(),
+        "transitions": services.TRANSITIONS[appointment.status],
+        "statuses": AppointmentStatus,
+        "refusals": request.session.pop("schedule_refusal", []),
+    }
+    return render(request, "sessions/appointment.html", context)
+
+
+def _reason(request: HttpRequest) -> str:
+    form = ReasonForm(request.POST)
+    return form.cleaned_data["reason"] if form.is_valid() else ""
+
+
+@contextmanager
+def _refusal_shown(request: HttpRequest):
+    """A status change the schedule refuses is shown on the appointment page, with the findings behind it."""
+    try:
+        yield
+    except services.ScheduleError as error:
+        messages.error(request, error.message)
+        if error.evaluations:
+            request.session["schedule_refusal"] = [e.decision for e in error.evaluations]
+
+
+@require_POST
+def appointment_approve(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """A clinician approves a clinic admin's booking request, giving the override's reason."""
+    appointment = access(request, APPOINTMENTS, appointment_id, Need.SCHEDULE_WRITE)
+    with _refusal_shown(request):
+        services.appointment_approve(appointment=appointment, user=request.user, reason=_reason(request))
+        messages.success(request, "Booking approved with your override.")
+    return redirect("sessions:appointment", appointment.pk)
+
+
+@require_POST
+def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Check the patient in: the engine runs again at stage `treat`; each scar gets a treatment record."""
+    appointment = access(request, APPOINTMENTS, appointment_id, Need.SCHEDULE_WRITE)
+    with _refusal_shown(request):
+        services.appointment_check_in(appointment=appointment, user=request.user, override_reason=_reason(request))
+        messages.success(request, "Checked in. Record the treatment of each scar.")
+    return redirect("sessions:appointment", appointment.pk)
+
+
+@require_POST
+def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = access(request, APPOINTMENTS, appointment_id, Need.SCHEDULE_WRITE)
+    with _refusal_shown(request):
+        services.appointment_cancel(appointment=appointment, user=request.user, reason=_reason(request))
+        messages.success(request, "Appointment cancelled.")
+    return redirect("sessions:appointment", appointment.pk)
+
+
+@require_POST
+def appointment_no_show(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    appointment = access(request, APPOINTMENTS, appointment_id, Need.SCHEDULE_WRITE)
+    with _refusal_shown(request):
+        services.appointment_no_show(appointment=appointment, user=request.user)
+        messages.success(request, "Marked as no-show.")
+    return redirect("sessions:appointment", appointment.pk)
+
+
+@require_POST
+def appointment_complete(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    """Complete and sign: the visit's treatment records are signed and locked."""
+    appointment = access(request, APPOINTMENTS, appointment_id, Need.SCHEDULE_WRITE)
+    with _refusal_shown(request):
+        services.appointment_complete(appointment=appointment, user=request.user)
+        messages.success(request, "Session signed and locked. The scars' next windows are updated.")
+    return redirect("sessions:appointment", appointment.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpResponse:
+    need = Need.SCHEDULE_WRITE if request.method == "POST" else Need.READ
+    appointment = access(request, APPOINTMENTS, appointment_id, need)
+    initial = {
+        "starts_at": timezone.localtime(appointment.starts_at),
+        "minutes": appointment.minutes,
+        "clinician": appointment.clinician_id,
+        "room": appointment.room_id,
+    }
+    form = SlotForm(request.POST or None, initial=initial)
+    evaluations = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.appointment_reschedule(
+                appointment=appointment,
+                starts_at=data["starts_at"],
+                minutes=data["minutes"],
+                clinician=data["clinician"],
+                room=data["room"],
+                user=request.user,
+                override_reason=data["override_reason"],
+            )
+        except services.ScheduleError as error:
+            _schedule_error(form, error)
+            evaluations = error.evaluations
+        else:
+            messages.success(request, "Appointment moved.")
+            return redirect("sessions:appointment", appointment.pk)
+    return render(
+        request,
+        "sessions/reschedule.html",
+        {"appointment": appointment, "patient": appointment.patient, "form": form, "evaluations": evaluations},
+    )
+
+

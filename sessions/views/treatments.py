@@ -1,0 +1,75 @@
+"""The treatment record of a visit: record the treatment of a scar, addenda, adverse events."""
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from patients.access import Need, access
+from protocols.services import clinic_parameters
+from sessions import services
+from sessions.forms import AddendumForm, AdverseEventForm, ResolveForm, TreatmentForm
+from sessions.models import SessionAdverseEvent, TreatmentSession
+
+TREATMENTS = TreatmentSession.objects.select_related("scar")
+
+
+@require_http_methods(["GET", "POST"])
+def treatment_edit(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = access(request, TREATMENTS, session_id, Need.CLINICAL_WRITE)
+    if session.locked:
+        messages.info(request, "This session is signed and locked: add an addendum for any correction.")
+        return redirect("sessions:appointment", session.appointment_id)
+    parameters = clinic_parameters()
+    form = TreatmentForm(request.POST or None, instance=session, parameters=parameters)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.treatment_update(session=session, data=form.cleaned_data, parameters=parameters, user=request.user)
+        except services.ScheduleError as error:
+            _schedule_error(form, error)
+        else:
+            messages.success(request, f"Treatment of {session.scar.label} saved.")
+            return redirect("sessions:appointment", session.appointment_id)
+    return render(
+        request,
+        "sessions/treatment_form.html",
+        {"form": form, "session": session, "patient": session.appointment.patient, "parameters": parameters},
+    )
+
+
+@require_POST
+def addendum_add(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = access(request, TREATMENTS, session_id, Need.CLINICAL_WRITE)
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        services.addendum_add(session=session, text=form.cleaned_data["text"], user=request.user)
+        messages.success(request, "Addendum added.")
+    else:
+        messages.error(request, "Addendum not added: " + " ".join(form.errors.get("text", [])))
+    return redirect("sessions:appointment", session.appointment_id)
+
+
+@require_POST
+def adverse_event_add(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = access(request, TREATMENTS, session_id, Need.CLINICAL_WRITE)
+    form = AdverseEventForm(request.POST)
+    if form.is_valid():
+        services.adverse_event_add(session=session, user=request.user, **form.cleaned_data)
+        messages.success(request, "Adverse event recorded.")
+    else:
+        messages.error(request, "Adverse event not recorded: choose one from the list.")
+    return redirect("sessions:appointment", session.appointment_id)
+
+
+@require_POST
+def adverse_event_resolve(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access(request, SessionAdverseEvent, event_id, Need.CLINICAL_WRITE)
+    form = ResolveForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise services.ScheduleError("Give the date it resolved.")
+        services.adverse_event_resolve(event=event, resolved_on=form.cleaned_data["resolved_on"], user=request.user)
+        messages.success(request, "Adverse event marked resolved.")
+    except services.ScheduleError as error:
+        messages.error(request, error.message)
+    return redirect("sessions:appointment", event.session.appointment_id)

@@ -1,0 +1,97 @@
+"""The worklist of scars due for their next session, on screen and as CSV."""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+
+from patients.access import Need, require
+from patients.roles import clinician_users
+from protocols.models import ProtocolParameters
+from sessions import worklist
+
+PAGE_SIZE = 25
+CSV_COLUMNS = ["mrn", "patient", "scar", "body_site", "last_session", "earliest", "latest", "state", "clinician"]
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _filters(request: HttpRequest, clinicians) -> dict:
+    """The worklist's query parameters, each one checked against what it may be."""
+    state = request.GET.get("state", "all")
+    if state not in worklist.STATES:
+        state = "all"
+    sort = request.GET.get("sort", worklist.DEFAULT_SORT)
+    if sort not in worklist.SORTS:
+        sort = worklist.DEFAULT_SORT
+    clinician_id = request.GET.get("clinician", "")
+    clinician_id = int(clinician_id) if clinician_id.isdigit() else None
+    if clinician_id is not None and not any(c.pk == clinician_id for c in clinicians):
+        clinician_id = None
+    return {"state": state, "sort": sort, "clinician_id": clinician_id}
+
+
+def _name(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else ""
+
+
+def worklist_due(request: HttpRequest) -> HttpResponse:
+    require(request.user, Need.READ)
+    today = timezone.localdate()
+    parameters = ProtocolParameters.current()
+    clinicians = list(clinician_users())
+    filters = _filters(request, clinicians)
+    counts = worklist.due_counts(
+        worklist.due_scars(today=today, clinician_id=filters["clinician_id"], parameters=parameters)
+    )
+    page = Paginator(worklist.due_scars(today=today, parameters=parameters, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = worklist.due_rows(page.object_list, today=today, parameters=parameters)
+    context = {
+        "page": page,
+        "today": today,
+        "counts": counts,
+        "total": sum(counts.values()),
+        "states": [(state, worklist.STATE_LABELS[state], counts[state]) for state in worklist.STATES],
+        "clinicians": clinicians,
+        **filters,
+    }
+    return render(request, "sessions/worklist.html", context)
+
+
+def _cell(value) -> str:
+    text = "" if value is None else str(value)
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def worklist_due_csv(request: HttpRequest) -> HttpResponse:
+    require(request.user, Need.READ)
+    today = timezone.localdate()
+    parameters = ProtocolParameters.current()
+    filters = _filters(request, list(clinician_users()))
+    rows = worklist.due_rows(
+        worklist.due_scars(today=today, parameters=parameters, **filters), today=today, parameters=parameters
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="due-{today:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            _cell(value)
+            for value in (
+                row.patient.mrn,
+                row.patient.full_name,
+                row.scar.label,
+                row.scar.body_site,
+                row.window.last_session.isoformat(),
+                row.window.earliest.isoformat(),
+                row.window.latest.isoformat(),
+                row.state,
+                _name(row.clinician),
+            )
+        )
+    return response
