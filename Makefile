@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench worker e2e system-deps
+.PHONY: run test test-quick lint bench worker e2e system-deps
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,9 +18,14 @@ run: $(VENV)/.installed
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# Every test, on both cores (pytest-xdist).
 test: $(VENV)/.installed
 	$(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto
+
+# While developing: everything but the slow tests (property-based engine tests, PDF rendering).
+test-quick: $(VENV)/.installed
+	$(VENV)/bin/pytest -n auto -m "not slow"
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .

@@ -1,6 +1,7 @@
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.utils import timezone
 
 from patients.models import (
     Patient,
@@ -108,8 +109,6 @@ class PatientForm(forms.ModelForm):
         return data
 
     def clean_birth_date(self):
-        from django.utils import timezone
-
         birth = self.cleaned_data["birth_date"]
         if birth > timezone.localdate():
             raise forms.ValidationError("The birth date cannot be in the future.")
@@ -265,8 +264,6 @@ class AssessmentForm(forms.ModelForm):
         )
 
     def clean_assessed_on(self):
-        from django.utils import timezone
-
         day = self.cleaned_data["assessed_on"]
         if day > timezone.localdate():
             raise forms.ValidationError("An assessment cannot be dated in the future.")

@@ -13,6 +13,7 @@ Pure: dates and numbers in, no database, clock or settings. The worklist filters
 same definition (`sessions.worklist`), and a test holds the two to the same answers.
 """
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -59,15 +60,13 @@ class Window:
         return (self.latest - today).days
 
 
-# The engine asks for a window on every decision: building a timedelta costs about as much as the
-# date arithmetic itself, so the usual interval lengths are made once.
-_SPANS = {days: timedelta(days=days) for days in range(366)}
-
-
-def _span(days: int) -> timedelta:
-    span = _SPANS.get(days)
-    return timedelta(days=days) if span is None else span
-
-
+# The engine asks for a window on every decision it makes after a completed session, and building
+# one (two timedeltas and a frozen dataclass) costs more than looking it up: windows are immutable
+# values, so the recent ones are kept.
+@functools.lru_cache(maxsize=4096)
 def window_after(last_session: date, *, min_interval_days: int, max_interval_days: int) -> Window:
-    return Window(last_session, last_session + _span(min_interval_days), last_session + _span(max_interval_days))
+    return Window(
+        last_session=last_session,
+        earliest=last_session + timedelta(days=min_interval_days),
+        latest=last_session + timedelta(days=max_interval_days),
+    )

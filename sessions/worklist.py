@@ -1,14 +1,9 @@
 """The worklist: active scars whose next session is due and not booked (RULES.md §2).
 
-The window after the last completed session runs from earliest = last + min_interval_days to
-latest = last + max_interval_days, both inclusive. A scar is
-
-- `open` when today is in the window and the latest date is more than 7 days away,
-- `closing` when the latest date is today or within the next 7 days,
-- `overdue` when the latest date has passed.
-
-Every state is a plain date comparison on the last session's date, so the database does the
-filtering, counting, sorting and paging identically on SQLite and PostgreSQL.
+The window and its states are defined once, in `protocols.window`. Here each state is the same
+definition written as a date comparison on the last session's date, with the same parameters, so
+the database does the filtering, counting, sorting and paging identically on SQLite and
+PostgreSQL; a test holds the SQL and the pure function to the same answers.
 """
 
 from dataclasses import dataclass
@@ -21,11 +16,10 @@ from django.utils import timezone
 from patients.models import Scar, ScarStatus
 from protocols.models import ProtocolParameters
 from sessions.models import AppointmentScar, AppointmentStatus, TreatmentSession
-from sessions.selectors import Window, window_after
+from protocols.window import CLOSING_DAYS, WINDOW_LABELS, Window, WindowState
+from sessions.selectors import window_after
 
-CLOSING_DAYS = 7
-STATES = ("open", "closing", "overdue")
-STATE_LABELS = {"open": "Window open", "closing": "Closing within 7 days", "overdue": "Overdue"}
+STATES = (WindowState.OPEN, WindowState.CLOSING, WindowState.OVERDUE)  # the due ones
 
 # Statuses of an appointment that is still to happen (a completed one is already a session).
 UPCOMING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN)
@@ -47,11 +41,11 @@ def _state_conditions(*, today: date, parameters: ProtocolParameters) -> dict[st
     earliest_is_today = today - timedelta(days=parameters.min_interval_days)
     closing_from = latest_is_today + timedelta(days=CLOSING_DAYS)
     return {
-        "overdue": Q(last_session__lt=latest_is_today),
+        WindowState.OVERDUE: Q(last_session__lt=latest_is_today),
         # Also due: with a short protocol window the last 7 days may start before the earliest date.
-        "closing": Q(last_session__gte=latest_is_today, last_session__lte=closing_from)
+        WindowState.CLOSING: Q(last_session__gte=latest_is_today, last_session__lte=closing_from)
         & Q(last_session__lte=earliest_is_today),
-        "open": Q(last_session__gt=closing_from, last_session__lte=earliest_is_today),
+        WindowState.OPEN: Q(last_session__gt=closing_from, last_session__lte=earliest_is_today),
     }
 
 
@@ -88,11 +82,11 @@ def due_scars(
             booked=Exists(booked),
         )
         .filter(last_session__isnull=False, booked=False)
-        .filter(conditions["overdue"] | conditions["closing"] | conditions["open"])
+        .filter(conditions[WindowState.OPEN] | conditions[WindowState.CLOSING] | conditions[WindowState.OVERDUE])
         .annotate(
             due_state=Case(
                 *(When(condition, then=Value(name)) for name, condition in conditions.items()),
-                default=Value("not_yet"),
+                default=Value(WindowState.NOT_YET.value),
                 output_field=CharField(),
             )
         )
@@ -128,7 +122,7 @@ class DueRow:
 
     @property
     def state_label(self) -> str:
-        return STATE_LABELS.get(self.state, self.state)
+        return WINDOW_LABELS[WindowState(self.state)]
 
 
 def due_rows(scars, *, today: date, parameters: ProtocolParameters | None = None) -> list[DueRow]:

@@ -6,6 +6,8 @@ import io
 import re
 
 import pytest
+import time_machine
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -21,7 +23,18 @@ from sessions.models import AppointmentStatus
 from sessions.tests.factories import AppointmentFactory, AppointmentScarFactory, TreatmentSessionFactory
 
 PHONE = "+34 600 123 456"
+pytestmark = pytest.mark.slow  # most tests here render a PDF
+
 TREATED_ON = datetime.date(2026, 11, 2)
+# Sheets say "your next appointment", "the link works until" and "printed on": all read the clock,
+# so every test here runs at this moment, whatever the machine's date.
+NOW = datetime.datetime(2026, 11, 20, 11, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(autouse=True)
+def _clock():
+    with time_machine.travel(NOW, tick=False):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -475,3 +488,18 @@ def test_the_link_to_an_older_version_says_a_newer_one_exists(clinician_client, 
     _print(clinician_client, session, corrected="1")
     newer_page = Client().get(reverse("documents:public_document", args=[_token(first)])).content.decode()
     assert "newer version" not in old_page and "newer version" in newer_page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_pdf_is_rendered_outside_any_transaction_so_no_row_stays_locked(clinician_client, clinician, monkeypatch):
+    in_transaction = []
+    render = rendering.render_pdf
+
+    def watched_render(html: str) -> bytes:
+        in_transaction.append(transaction.get_connection().in_atomic_block)
+        return render(html)
+
+    monkeypatch.setattr(rendering, "render_pdf", watched_render)
+    document = _print(clinician_client, _completed(clinician))
+    assert in_transaction == [False]
+    assert document.pdf and selectors.stored_pdf(document)

@@ -1,7 +1,10 @@
 import pytest
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from patients.access import Need, access, can, require
 from patients.models import AccessEvent, ScarAssessment
 from patients.tests.factories import ConditionFactory, PatientFactory
 
@@ -125,3 +128,65 @@ def test_script_in_a_patient_name_is_shown_as_text(clinician_client):
 def test_photo_of_a_patient_is_not_served_to_a_user_without_role(client, outsider):
     client.force_login(outsider)
     assert client.get(reverse("patients:photo", args=[1])).status_code == 404
+
+
+# The access layer itself: one answer per role and need, one log entry per access.
+
+
+@pytest.mark.parametrize("need", list(Need))
+def test_a_user_without_a_clinic_role_gets_404_for_every_need(outsider, need):
+    with pytest.raises(Http404):
+        require(outsider, need)
+
+
+@pytest.mark.parametrize(
+    ("persona", "allowed"),
+    [
+        ("clinician", {Need.READ, Need.CLINICAL_WRITE, Need.DEMOGRAPHICS_WRITE, Need.SCHEDULE_WRITE, Need.OWN_CALENDAR}),
+        ("clinic_admin", {Need.READ, Need.DEMOGRAPHICS_WRITE, Need.SCHEDULE_WRITE, Need.CLINIC_SETUP}),
+    ],
+)
+def test_each_role_is_allowed_its_needs_and_refused_the_others_with_403(request, persona, allowed):
+    user = request.getfixturevalue(persona)
+    for need in Need:
+        if need in allowed:
+            require(user, need)
+            assert can(user, need)
+        else:
+            with pytest.raises(PermissionDenied):
+                require(user, need)
+            assert not can(user, need)
+
+
+def test_access_finds_the_patient_of_a_nested_record_and_logs_one_change(rf, clinician, assessment):
+    request = rf.post("/somewhere/")
+    request.user = clinician
+    assert access(request, ScarAssessment, assessment.pk, Need.CLINICAL_WRITE) == assessment
+    event = AccessEvent.objects.get()
+    assert (event.patient, event.action, event.object_type) == (assessment.scar.patient, "change", "scarassessment")
+
+
+def test_access_to_a_missing_record_is_404_and_logs_nothing(rf, clinician):
+    request = rf.get("/")
+    request.user = clinician
+    with pytest.raises(Http404):
+        access(request, ScarAssessment, 999999)
+    assert not AccessEvent.objects.exists()
+
+
+def test_opening_the_access_log_is_recorded_once(clinician_client, patient):
+    clinician_client.get(reverse("patients:access_log", args=[patient.pk]))
+    assert AccessEvent.objects.filter(patient=patient).count() == 1
+
+
+def test_templates_get_can_flags_not_roles(client, clinician, clinic_admin, patient):
+    url = reverse("sessions:patient", args=[patient.pk])
+    add_scar = reverse("patients:scar_create", args=[patient.pk])
+    client.force_login(clinician)
+    response = client.get(url)
+    assert response.context["can_clinical_write"] and not response.context["can_clinic_setup"]
+    assert add_scar in response.content.decode()
+    client.force_login(clinic_admin)
+    response = client.get(url)
+    assert response.context["can_clinic_setup"] and not response.context["can_clinical_write"]
+    assert add_scar not in response.content.decode()

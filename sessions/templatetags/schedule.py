@@ -1,20 +1,15 @@
 from django import template
 
-register = template.Library()
+from protocols.window import WINDOW_LABELS, Window, WindowState
 
-WINDOW_LABELS = {
-    "not_yet": "Window not open yet",
-    "open": "Window open",
-    "closing": "Window closes within 7 days",
-    "overdue": "Overdue",
-}
+register = template.Library()
 
 
 @register.filter
-def window_state(window, today) -> str:
+def window_state(window: Window, today) -> WindowState:
     return window.state(today)
 
 
 @register.filter
 def window_label(state: str) -> str:
-    return WINDOW_LABELS.get(state, state)
+    return WINDOW_LABELS[WindowState(state)]

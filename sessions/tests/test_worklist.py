@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from patients.tests.factories import PatientFactory, ScarFactory
+from protocols.models import ProtocolParameters
+from protocols.window import WindowState, window_after
 from sessions.models import AppointmentStatus
 from sessions.tests.factories import AppointmentScarFactory, TreatmentSessionFactory
 from sessions.worklist import due_counts, due_rows, due_scars
@@ -364,3 +366,18 @@ def test_a_future_booking_removes_the_scar_from_the_page(clinician_client):
     scar = _treated(30, today=_today())
     AppointmentScarFactory(scar=scar, appointment__starts_at=timezone.now() + datetime.timedelta(days=2))
     assert list(clinician_client.get(DUE_URL).context["page"].object_list) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("min_days", "max_days"), [(21, 42), (28, 56), (5, 10), (1, 3)])
+def test_the_sql_states_agree_with_the_window_function(min_days, max_days):
+    """The worklist filters in SQL; `protocols.window` is the definition: same answer for every day."""
+    parameters = ProtocolParameters(min_interval_days=min_days, max_interval_days=max_days)
+    scars = {days_ago: _treated(days_ago) for days_ago in range(0, max_days + 10)}
+    in_sql = {scar.pk: scar.due_state for scar in due_scars(today=TODAY, now=NOW, parameters=parameters)}
+    for days_ago, scar in scars.items():
+        window = window_after(
+            TODAY - datetime.timedelta(days=days_ago), min_interval_days=min_days, max_interval_days=max_days
+        )
+        expected = window.state(TODAY)
+        assert in_sql.get(scar.pk, WindowState.NOT_YET) == expected, (days_ago, expected)

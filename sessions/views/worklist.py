@@ -55,7 +55,7 @@ def worklist_due(request: HttpRequest) -> HttpResponse:
         "today": today,
         "counts": counts,
         "total": sum(counts.values()),
-        "states": [(state, worklist.STATE_LABELS[state], counts[state]) for state in worklist.STATES],
+        "states": [(state, state.label, counts[state]) for state in worklist.STATES],
         "clinicians": clinicians,
         **filters,
     }
