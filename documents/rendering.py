@@ -70,7 +70,9 @@ def aftercare_sheet(*, appointment: Appointment, now: datetime | None = None) ->
     now = now or timezone.now()
     language = selectors.sheet_language(appointment.patient)
     body = _render_in(
-        language, TEMPLATES[DocumentKind.AFTERCARE], lambda: selectors.aftercare_context(appointment=appointment, now=now)
+        language,
+        TEMPLATES[DocumentKind.AFTERCARE],
+        lambda: selectors.aftercare_context(appointment=appointment, now=now),
     )
     return Sheet(
         kind=DocumentKind.AFTERCARE,

@@ -80,7 +80,6 @@ class DocumentError(Exception):
         self.message = message
 
 
-
 def site_in_words(scar: Scar) -> str:
     site = str(BODY_SITES.get(scar.body_site) or scar.get_body_site_display())
     side = SIDES.get(scar.laterality)

@@ -60,7 +60,9 @@ def document_print(
     return document, True
 
 
-def document_pdf_add(*, document: PatientDocument, public_url: Callable[[str], str], now: datetime | None = None) -> bool:
+def document_pdf_add(
+    *, document: PatientDocument, public_url: Callable[[str], str], now: datetime | None = None
+) -> bool:
     """Render the version's PDF once and store it; False when this server cannot make PDFs.
 
     Called outside any transaction: rendering takes a good part of a second and must hold no lock.

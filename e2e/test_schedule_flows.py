@@ -3,9 +3,9 @@ import re
 
 from django.utils import timezone
 
+from documents.models import PatientDocument
 from e2e.conftest import log_in, shot
 from patients.models import Patient, Scar
-from documents.models import PatientDocument
 from sessions.decisions import scar_decision
 from sessions.models import Appointment, AppointmentStatus
 from sessions.selectors import scar_window

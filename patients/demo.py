@@ -13,8 +13,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from patients.roles import CLINIC_ADMIN, CLINICIAN
 from patients.models import Patient, PatientCondition, PatientMedication, PregnancyStatus, Scar, ScarAssessment
+from patients.roles import CLINIC_ADMIN, CLINICIAN
 
 DEMO_PASSWORD = "cryocare-demo"
 

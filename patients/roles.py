@@ -40,6 +40,7 @@ def clinician_users() -> QuerySet:
         .order_by("last_name", "first_name", "username")
     )
 
+
 # Clinic admins adjust protocol parameters and clinic set-up in the Django admin; clinicians
 # work in the application itself.
 ADMIN_SITE_PERMISSIONS = {

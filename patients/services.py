@@ -50,7 +50,9 @@ def patient_update(*, patient: Patient, data: dict) -> Patient:
 
 
 @transaction.atomic
-def history_entry_save(*, entry: PatientCondition | PatientMedication, data: dict) -> PatientCondition | PatientMedication:
+def history_entry_save(
+    *, entry: PatientCondition | PatientMedication, data: dict
+) -> PatientCondition | PatientMedication:
     """Add a coded condition or medication to a patient's history (`entry` new, with its patient), or correct one."""
     _apply(entry, data)
     entry.save()

@@ -125,9 +125,7 @@ def assessment_create(request: HttpRequest, scar_id: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
-    assessment = access(
-        request, ScarAssessment.objects.select_related("assessor"), assessment_id, Need.CLINICAL_WRITE
-    )
+    assessment = access(request, ScarAssessment.objects.select_related("assessor"), assessment_id, Need.CLINICAL_WRITE)
     form = AssessmentForm(request.POST or None, request.FILES or None, instance=assessment)
     if request.method == "POST" and form.is_valid():
         services.assessment_update(

@@ -114,6 +114,7 @@ _COMPLETED = SessionStatus.COMPLETED.value
 _SIZE_FIELDS = ("length_mm", "width_mm", "height_mm")
 
 _MISSING = object()
+_NO_CODES: frozenset[str] = frozenset()
 _LIST_TYPES = (list, tuple)  # JSON arrays; tuples from Python callers
 
 
@@ -252,13 +253,15 @@ def _check_date(value: object, birth_date: date | None, *, nullable: bool = Fals
     `value` is _MISSING when the field is absent ("is required"); with `nullable`, None is allowed
     and gives (None, None). A date before `birth_date` (when that is known) is wrong too.
     """
-    if value is None and nullable:
-        return None, None
-    when = _parse_date(value)
+    when = _DATE_CACHE.get(value) if type(value) is str else None  # nearly every date is memoised
     if when is None:
-        if value is _MISSING:
-            return None, "is required"
-        return None, (_date_message(value) + " or null") if nullable else _date_message(value)
+        if value is None and nullable:
+            return None, None
+        when = _parse_date(value)
+        if when is None:
+            if value is _MISSING:
+                return None, "is required"
+            return None, (_date_message(value) + " or null") if nullable else _date_message(value)
     if birth_date is not None and when < birth_date:
         return None, _before_birth(birth_date)
     return when, None
@@ -286,13 +289,15 @@ def _objects(errors: _Errors, field: str, raw: object) -> Iterator[tuple[int, di
 
 def _code_set(errors: _Errors, field: str, raw: object, allowed: frozenset[str], what: str) -> frozenset[str]:
     """The codes of the list `raw`; empty, with an error for each entry not in `allowed`, if any is not."""
+    if not raw and type(raw) in _LIST_TYPES:  # the usual case
+        return _NO_CODES
     codes = _as_list(errors, field, raw)
     bad = False
     for i, code in enumerate(codes):
         if not isinstance(code, str) or code not in allowed:
             errors.add(f"{field}[{i}]", _code_message(code, what))
             bad = True
-    return frozenset() if bad else frozenset(codes)
+    return _NO_CODES if bad else frozenset(codes)
 
 
 def _context(facts: object, params: dict) -> Context:

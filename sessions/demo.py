@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from patients.models import Scar, ScarStatus
 from clinic.models import Clinic, Room
+from patients.models import Scar, ScarStatus
 from sessions.models import Appointment, AppointmentScar, AppointmentStatus, SessionAdverseEvent, TreatmentSession
 from sessions.selectors import scar_window
 from sessions.services import PlannedScar, ScheduleError, appointment_book

@@ -2,11 +2,11 @@ from django import forms
 from django.utils import timezone
 
 from clinic.forms import ClinicianChoiceField
+from clinic.models import Room
 from patients.roles import clinician_users
 from protocols.codes import AdverseEvent, Technique
-from clinic.models import Room
 from sessions.models import TreatmentSession
-from sessions.services import parameter_problems
+from sessions.services import ScheduleError, parameter_problems
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -137,3 +137,8 @@ class ResolveForm(forms.Form):
 
 class AddendumForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Addendum", min_length=3, max_length=5000)
+
+
+def schedule_error_on_form(form: forms.Form, error: ScheduleError) -> None:
+    """Show a refused booking or treatment on the field it names, or above the form."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)

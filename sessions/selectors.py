@@ -1,6 +1,6 @@
 """Reads of the schedule and the treatment record."""
 
-from datetime import date
+from datetime import date, timedelta
 
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
@@ -28,6 +28,15 @@ def scar_window(*, scar: Scar) -> Window | None:
         "last"
     ]
     return window_after(last) if last else None
+
+
+def scar_booking_range(*, scar: Scar, today: date) -> tuple[Window | None, date, date]:
+    """(window, earliest, latest) to offer slots in: the scar's window, or before its first session
+    the days from today to the protocol's longest interval."""
+    window = scar_window(scar=scar)
+    if window is not None:
+        return window, window.earliest, window.latest
+    return None, today, today + timedelta(days=ProtocolParameters.current().max_interval_days)
 
 
 def scar_course(*, scar: Scar) -> list[TreatmentSession]:

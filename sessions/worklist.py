@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from patients.models import Scar, ScarStatus
 from protocols.models import ProtocolParameters
-from sessions.models import AppointmentScar, AppointmentStatus, TreatmentSession
 from protocols.window import CLOSING_DAYS, WINDOW_LABELS, Window, WindowState
+from sessions.models import AppointmentScar, AppointmentStatus, TreatmentSession
 from sessions.selectors import window_after
 
 STATES = (WindowState.OPEN, WindowState.CLOSING, WindowState.OVERDUE)  # the due ones

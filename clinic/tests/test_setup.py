@@ -21,7 +21,11 @@ CLINIC = {
 }
 
 
-SECTIONS = {"opening_hours_delete": "opening-hours", "closure_delete": "closures", "working_hours_delete": "working-hours"}
+SECTIONS = {
+    "opening_hours_delete": "opening-hours",
+    "closure_delete": "closures",
+    "working_hours_delete": "working-hours",
+}
 
 
 def _url(name: str, *args) -> str:

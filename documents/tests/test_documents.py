@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from patients.models import AccessEvent
-from patients.tests.factories import PatientFactory, ScarFactory
-from protocols.models import Evaluation
 from clinic.models import Clinic
 from documents import rendering, selectors, services
 from documents.models import DocumentLink, PatientDocument
+from patients.models import AccessEvent
+from patients.tests.factories import PatientFactory, ScarFactory
+from protocols.models import Evaluation
 from sessions.models import AppointmentStatus
 from sessions.tests.factories import AppointmentFactory, AppointmentScarFactory, TreatmentSessionFactory
 

@@ -14,7 +14,8 @@ PUBLIC_URL_NAMES = {
     "login",
     "protocols:api_evaluate",
     "sessions:ical_feed",
-    "documents:public_document", "documents:public_document_pdf",
+    "documents:public_document",
+    "documents:public_document_pdf",
 }
 
 
@@ -142,7 +143,10 @@ def test_a_user_without_a_clinic_role_gets_404_for_every_need(outsider, need):
 @pytest.mark.parametrize(
     ("persona", "allowed"),
     [
-        ("clinician", {Need.READ, Need.CLINICAL_WRITE, Need.DEMOGRAPHICS_WRITE, Need.SCHEDULE_WRITE, Need.OWN_CALENDAR}),
+        (
+            "clinician",
+            {Need.READ, Need.CLINICAL_WRITE, Need.DEMOGRAPHICS_WRITE, Need.SCHEDULE_WRITE, Need.OWN_CALENDAR},
+        ),
         ("clinic_admin", {Need.READ, Need.DEMOGRAPHICS_WRITE, Need.SCHEDULE_WRITE, Need.CLINIC_SETUP}),
     ],
 )

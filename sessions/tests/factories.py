@@ -11,8 +11,8 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from patients.tests.factories import PatientFactory, ScarFactory, UserFactory
 from clinic.models import Room
+from patients.tests.factories import PatientFactory, ScarFactory, UserFactory
 from sessions.models import Appointment, AppointmentScar, AppointmentStatus, TreatmentSession
 
 # Far from any real "today", so that default appointments never land in a test's window.

@@ -9,8 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from patients.tests.factories import PatientFactory
 from clinic.models import Clinic, Closure, OpeningHours
+from patients.tests.factories import PatientFactory
 from sessions.models import AppointmentStatus
 from sessions.tests.factories import AppointmentFactory, AppointmentScarFactory, ClinicianFactory, RoomFactory
 

@@ -199,7 +199,4 @@ def test_appointment_page_walks_the_workflow(appointment, clinician_client):
     clinician_client.post(reverse("sessions:appointment_check_in", args=[appointment.pk]))
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
-    assert (
-        clinician_client.post(f"/schedule/appointments/{appointment.pk}/explode/").status_code
-        == 404
-    )
+    assert clinician_client.post(f"/schedule/appointments/{appointment.pk}/explode/").status_code == 404

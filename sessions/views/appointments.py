@@ -1,7 +1,7 @@
-"""Booking and the appointment's status changes: book, approve, check in, cancel, no-show, complete and sign, reschedule."""
+"""Booking and the appointment's status changes: book, approve, check in, cancel, no-show, complete and
+sign, reschedule."""
 
 from contextlib import contextmanager
-from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -13,22 +13,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinic.models import Clinic, Room
 from patients.access import Need, access
 from patients.models import Scar, ScarStatus
-from protocols.services import clinic_parameters
 from sessions import selectors, services
-from sessions.forms import AddendumForm, AdverseEventForm, BookingForm, ReasonForm, ResolveForm, SlotForm
+from sessions.forms import (
+    AddendumForm,
+    AdverseEventForm,
+    BookingForm,
+    ReasonForm,
+    ResolveForm,
+    SlotForm,
+    schedule_error_on_form,
+)
 from sessions.models import Appointment, AppointmentStatus
 from sessions.slots import find_slots
 
 APPOINTMENTS = Appointment.objects.select_related("clinician", "room", "booked_by")
-
-
-def _booking_window(scar, today):
-    """The scar's window, or for a first session the next six weeks."""
-    window = selectors.scar_window(scar=scar)
-    if window is not None:
-        return window, window.earliest, window.latest
-    parameters = clinic_parameters()
-    return None, today, today + timedelta(days=parameters["max_interval_days"])
 
 
 def _slot_initial(request: HttpRequest, clinic: Clinic) -> dict:
@@ -42,17 +40,13 @@ def _slot_initial(request: HttpRequest, clinic: Clinic) -> dict:
     return initial
 
 
-def _schedule_error(form, error: services.ScheduleError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
-
-
 @require_http_methods(["GET", "POST"])
 def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
     scar = access(request, Scar, scar_id, Need.SCHEDULE_WRITE if request.method == "POST" else Need.READ)
     patient = scar.patient
     clinic = Clinic.current()
     today = timezone.localdate()
-    window, earliest, latest = _booking_window(scar, today)
+    window, earliest, latest = selectors.scar_booking_range(scar=scar, today=today)
     scars = [s for s in patient.scars.all() if s.status == ScarStatus.ACTIVE]
     initial = _slot_initial(request, clinic) | {f"treat_{scar.pk}": True}
     form = BookingForm(request.POST or None, scars=scars, initial=initial)
@@ -72,7 +66,7 @@ def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
                 notes=data["notes"],
             )
         except services.ScheduleError as error:
-            _schedule_error(form, error)
+            schedule_error_on_form(form, error)
             evaluations = error.evaluations
         else:
             if appointment.status == AppointmentStatus.REQUESTED:
@@ -217,7 +211,7 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
                 override_reason=data["override_reason"],
             )
         except services.ScheduleError as error:
-            _schedule_error(form, error)
+            schedule_error_on_form(form, error)
             evaluations = error.evaluations
         else:
             messages.success(request, "Appointment moved.")
@@ -227,5 +221,3 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
         "sessions/reschedule.html",
         {"appointment": appointment, "patient": appointment.patient, "form": form, "evaluations": evaluations},
     )
-
-

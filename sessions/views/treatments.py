@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from patients.access import Need, access
 from protocols.services import clinic_parameters
 from sessions import services
-from sessions.forms import AddendumForm, AdverseEventForm, ResolveForm, TreatmentForm
+from sessions.forms import AddendumForm, AdverseEventForm, ResolveForm, TreatmentForm, schedule_error_on_form
 from sessions.models import SessionAdverseEvent, TreatmentSession
 
 TREATMENTS = TreatmentSession.objects.select_related("scar")
@@ -26,7 +26,7 @@ def treatment_edit(request: HttpRequest, session_id: int) -> HttpResponse:
         try:
             services.treatment_update(session=session, data=form.cleaned_data, parameters=parameters, user=request.user)
         except services.ScheduleError as error:
-            _schedule_error(form, error)
+            schedule_error_on_form(form, error)
         else:
             messages.success(request, f"Treatment of {session.scar.label} saved.")
             return redirect("sessions:appointment", session.appointment_id)

@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
-from patients.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from clinic.demo import seed_clinic
+from patients.demo import DEMO_PASSWORD, DEMO_USERS, seed_demo
 from sessions.demo import seed_sessions, seed_upcoming
 
 
