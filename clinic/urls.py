@@ -8,10 +8,7 @@ app_name = "clinic"
 
 urlpatterns = [
     path("schedule/settings/", views.clinic_settings, name="settings"),
-    path("schedule/settings/opening-hours/", views.opening_hours_add, name="opening_hours_add"),
-    path("schedule/settings/rooms/", views.room_add, name="room_add"),
+    path("schedule/settings/<slug:section>/", views.setup_row_add, name="row_add"),
     path("schedule/settings/rooms/<int:room_id>/active/", views.room_set_active, name="room_set_active"),
-    path("schedule/settings/closures/", views.closure_add, name="closure_add"),
-    path("schedule/settings/working-hours/", views.working_hours_add, name="working_hours_add"),
     path("schedule/settings/<slug:section>/<int:row_id>/delete/", views.setup_row_remove, name="row_remove"),
 ]

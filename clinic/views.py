@@ -24,6 +24,14 @@ PREFIXES = {
 }
 
 
+# The set-up rows that can be added, by the page section they are listed in: the form (by its key
+# on the page), the service that adds the row and the message once it is added.
+ADDABLE = {
+    "opening-hours": ("hours_form", OpeningHoursForm, services.opening_hours_add, "Opening hours added."),
+    "rooms": ("room_form", RoomForm, services.room_add, "Room added."),
+    "closures": ("closure_form", ClosureForm, services.closure_add, "Closure added."),
+    "working-hours": ("work_form", WorkingHoursForm, services.working_hours_add, "Working hours added."),
+}
 # The set-up rows that can be removed, by the page section they are listed in (rooms are only
 # deactivated: past appointments keep pointing at them).
 REMOVABLE = {
@@ -75,7 +83,13 @@ def clinic_settings(request: HttpRequest) -> HttpResponse:
     return _settings_page(request, clinic=Clinic.current(), clinic_form=form)
 
 
-def _add(request: HttpRequest, *, form_key: str, form_class, service, section: str, saved: str) -> HttpResponse:
+@require_POST
+def setup_row_add(request: HttpRequest, section: str) -> HttpResponse:
+    """Add opening hours, a room, a closure or working hours; a refused row shows its errors in place."""
+    require(request.user, Need.CLINIC_SETUP)
+    if section not in ADDABLE:
+        raise Http404
+    form_key, form_class, service, saved = ADDABLE[section]
     form = form_class(request.POST, prefix=PREFIXES[form_key])
     if form.is_valid():
         try:
@@ -89,32 +103,6 @@ def _add(request: HttpRequest, *, form_key: str, form_class, service, section: s
 
 
 @require_POST
-def opening_hours_add(request: HttpRequest) -> HttpResponse:
-    require(request.user, Need.CLINIC_SETUP)
-    return _add(
-        request,
-        form_key="hours_form",
-        form_class=OpeningHoursForm,
-        service=services.opening_hours_add,
-        section="opening-hours",
-        saved="Opening hours added.",
-    )
-
-
-@require_POST
-def room_add(request: HttpRequest) -> HttpResponse:
-    require(request.user, Need.CLINIC_SETUP)
-    return _add(
-        request,
-        form_key="room_form",
-        form_class=RoomForm,
-        service=services.room_add,
-        section="rooms",
-        saved="Room added.",
-    )
-
-
-@require_POST
 def room_set_active(request: HttpRequest, room_id: int) -> HttpResponse:
     require(request.user, Need.CLINIC_SETUP)
     room = get_object_or_404(Room, pk=room_id)
@@ -122,32 +110,6 @@ def room_set_active(request: HttpRequest, room_id: int) -> HttpResponse:
     services.room_set_active(room=room, active=active)
     messages.success(request, f"{room} {'activated' if active else 'deactivated'}.")
     return _back("rooms")
-
-
-@require_POST
-def closure_add(request: HttpRequest) -> HttpResponse:
-    require(request.user, Need.CLINIC_SETUP)
-    return _add(
-        request,
-        form_key="closure_form",
-        form_class=ClosureForm,
-        service=services.closure_add,
-        section="closures",
-        saved="Closure added.",
-    )
-
-
-@require_POST
-def working_hours_add(request: HttpRequest) -> HttpResponse:
-    require(request.user, Need.CLINIC_SETUP)
-    return _add(
-        request,
-        form_key="work_form",
-        form_class=WorkingHoursForm,
-        service=services.working_hours_add,
-        section="working-hours",
-        saved="Working hours added.",
-    )
 
 
 @require_POST

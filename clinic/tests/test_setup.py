@@ -21,16 +21,14 @@ CLINIC = {
 }
 
 
-SECTIONS = {
-    "opening_hours_delete": "opening-hours",
-    "closure_delete": "closures",
-    "working_hours_delete": "working-hours",
-}
+SECTIONS = {"opening_hours": "opening-hours", "room": "rooms", "closure": "closures", "working_hours": "working-hours"}
 
 
 def _url(name: str, *args) -> str:
-    if name in SECTIONS:
-        return reverse("clinic:row_remove", args=[SECTIONS[name], *args])
+    """The set-up page's URLs by what they do: "closure_add", "opening_hours_delete", "room_set_active"."""
+    row, _, action = name.rpartition("_")
+    if action in ("add", "delete"):
+        return reverse(f"clinic:row_{'add' if action == 'add' else 'remove'}", args=[SECTIONS[row], *args])
     return reverse(f"clinic:{name}", args=args)
 
 
@@ -260,3 +258,8 @@ def test_django_admin_never_deletes_or_edits_clinical_records(admin_user):
         assert not model_admin.has_change_permission(request)
         assert not model_admin.has_add_permission(request)
         assert model_admin.has_view_permission(request)
+
+
+def test_an_unknown_set_up_section_is_404(admin_client_):
+    assert admin_client_.post(reverse("clinic:row_add", args=["patients"])).status_code == 404
+    assert admin_client_.post(reverse("clinic:row_remove", args=["rooms", 1])).status_code == 404
