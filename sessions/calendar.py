@@ -116,21 +116,6 @@ def calendar_feed_by_token(token: str) -> CalendarFeed | None:
     return CalendarFeed.objects.select_related("clinician").filter(token=token, clinician__is_active=True).first()
 
 
-# --- Writes -----------------------------------------------------------------------------------
-
-
-def calendar_feed_get_or_create(*, clinician) -> CalendarFeed:
-    feed, _ = CalendarFeed.objects.get_or_create(clinician=clinician)
-    return feed
-
-
-def calendar_feed_regenerate(*, feed: CalendarFeed) -> CalendarFeed:
-    """A new secret token: calendars subscribed with the old URL get 404 from now on."""
-    feed.regenerate()
-    feed.save(update_fields=["token", "created_at"])
-    return feed
-
-
 # --- The day grid -----------------------------------------------------------------------------
 
 

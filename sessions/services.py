@@ -21,6 +21,7 @@ from sessions.models import (
     Appointment,
     AppointmentScar,
     AppointmentStatus,
+    CalendarFeed,
     SessionAddendum,
     SessionAdverseEvent,
     TreatmentSession,
@@ -423,3 +424,20 @@ def addendum_add(*, session: TreatmentSession, text: str, user) -> SessionAddend
     if len(text) < 3:
         raise ScheduleError("Write the addendum.", field="text")
     return SessionAddendum.objects.create(session=session, text=text, author=user)
+
+
+# The clinician's private calendar feed --------------------------------------------------------
+
+
+@transaction.atomic
+def calendar_feed_get_or_create(*, clinician) -> CalendarFeed:
+    feed, _ = CalendarFeed.objects.get_or_create(clinician=clinician)
+    return feed
+
+
+@transaction.atomic
+def calendar_feed_regenerate(*, feed: CalendarFeed) -> CalendarFeed:
+    """A new secret token: calendars subscribed with the old URL get 404 from now on."""
+    feed.regenerate()
+    feed.save(update_fields=["token", "created_at"])
+    return feed

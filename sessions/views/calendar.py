@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from clinic.models import Clinic
 from patients.access import Need, require
-from sessions import calendar
+from sessions import calendar, services
 from sessions.selectors import appointments_between
 
 
@@ -89,9 +89,9 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 def calendar_feed(request: HttpRequest) -> HttpResponse:
     """The clinician's own feed address; regenerating it cuts off every calendar that used the old one."""
     require(request.user, Need.OWN_CALENDAR)
-    feed = calendar.calendar_feed_get_or_create(clinician=request.user)
+    feed = services.calendar_feed_get_or_create(clinician=request.user)
     if request.method == "POST":
-        calendar.calendar_feed_regenerate(feed=feed)
+        services.calendar_feed_regenerate(feed=feed)
         messages.success(request, "A new feed address was created. The old address no longer works.")
         return redirect("sessions:calendar_feed")
     feed_url = request.build_absolute_uri(reverse("sessions:ical_feed", args=[feed.token]))
