@@ -50,7 +50,7 @@ from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from decimal import Decimal
 
@@ -78,6 +78,7 @@ from protocols.rules import (
     MedicationRecord,
     VssReading,
     age_on,
+    finding_dict,
 )
 from protocols.window import window_after
 
@@ -247,6 +248,19 @@ class _Errors(list):
         self.append({"field": field, "message": message})
 
 
+def _check_choice(value: object, allowed: frozenset[str], what: str | None = None) -> str | None:
+    """None if `value` is one of `allowed`; otherwise what is wrong with it.
+
+    `value` is _MISSING when the field is absent ("is required"). The message lists the choices or,
+    given `what` ("body site", "medication"...), names the kind of code: those lists are long.
+    """
+    if isinstance(value, str) and value in allowed:
+        return None
+    if value is _MISSING:
+        return "is required"
+    return _choice_message(value, allowed) if what is None else _code_message(value, what)
+
+
 def _check_date(value: object, birth_date: date | None, *, nullable: bool = False) -> tuple[date | None, str | None]:
     """(the date, None) for a valid date; (None, what is wrong) otherwise.
 
@@ -275,12 +289,18 @@ def _as_list(errors: _Errors, field: str, raw: object) -> list | tuple:
     return ()
 
 
-def _objects(errors: _Errors, field: str, raw: object) -> Iterator[tuple[int, dict]]:
-    """(index, entry) for each object in the list `raw`; an error for `raw` or each entry that is not.
+def _objects(errors: _Errors, field: str, raw: object) -> Iterable[tuple[int, dict]]:
+    """(index, entry) for each object in the list `raw`; an error for `raw`, or each entry, that is not."""
+    entries = _as_list(errors, field, raw)
+    for entry in entries:
+        if not isinstance(entry, dict):
+            return _objects_reporting(errors, field, entries)
+    return enumerate(entries)  # all objects, the usual case: no generator to step through
 
-    A generator, so each entry's errors are added in document order, between its neighbours'.
-    """
-    for i, entry in enumerate(_as_list(errors, field, raw)):
+
+def _objects_reporting(errors: _Errors, field: str, entries: list | tuple) -> Iterator[tuple[int, dict]]:
+    # A generator, so that the error for an entry lands between those of its neighbours' fields.
+    for i, entry in enumerate(entries):
         if isinstance(entry, dict):
             yield i, entry
         else:
@@ -289,13 +309,14 @@ def _objects(errors: _Errors, field: str, raw: object) -> Iterator[tuple[int, di
 
 def _code_set(errors: _Errors, field: str, raw: object, allowed: frozenset[str], what: str) -> frozenset[str]:
     """The codes of the list `raw`; empty, with an error for each entry not in `allowed`, if any is not."""
-    if not raw and type(raw) in _LIST_TYPES:  # the usual case
+    if type(raw) in _LIST_TYPES and not raw:  # none, the usual case
         return _NO_CODES
     codes = _as_list(errors, field, raw)
     bad = False
     for i, code in enumerate(codes):
-        if not isinstance(code, str) or code not in allowed:
-            errors.add(f"{field}[{i}]", _code_message(code, what))
+        problem = _check_choice(code, allowed, what)
+        if problem:
+            errors.add(f"{field}[{i}]", problem)
             bad = True
     return _NO_CODES if bad else frozenset(codes)
 
@@ -318,14 +339,14 @@ def _context(facts: object, params: dict) -> Context:
         errors.add("on_date", problem)
 
     stage = facts.get("stage", "schedule")
-    if not isinstance(stage, str) or stage not in _STAGES:
-        errors.add("stage", _choice_message(stage, _STAGES))
+    problem = _check_choice(stage, _STAGES)
+    if problem:
+        errors.add("stage", problem)
 
     technique = facts.get("technique", _MISSING)
-    if technique is _MISSING:
-        errors.add("technique", "is required")
-    elif not isinstance(technique, str) or technique not in _TECHNIQUES:
-        errors.add("technique", _choice_message(technique, _TECHNIQUES))
+    problem = _check_choice(technique, _TECHNIQUES)
+    if problem:
+        errors.add("technique", problem)
 
     # --- patient
     birth_date = None
@@ -344,8 +365,9 @@ def _context(facts: object, params: dict) -> Context:
             errors.add("patient.birth_date", problem)
 
         sex = patient.get("sex", "unknown")
-        if not isinstance(sex, str) or sex not in _SEXES:
-            errors.add("patient.sex", _choice_message(sex, _SEXES))
+        problem = _check_choice(sex, _SEXES)
+        if problem:
+            errors.add("patient.sex", problem)
 
         fitzpatrick = patient.get("fitzpatrick")
         if fitzpatrick is not None and not (type(fitzpatrick) is int and 1 <= fitzpatrick <= 6):
@@ -362,10 +384,9 @@ def _context(facts: object, params: dict) -> Context:
 
         for i, entry in _objects(errors, "patient.medications", patient.get("medications", ())):
             code = entry.get("code", _MISSING)
-            if code is _MISSING:
-                errors.add(f"patient.medications[{i}].code", "is required")
-            elif not isinstance(code, str) or code not in _MEDICATIONS:
-                errors.add(f"patient.medications[{i}].code", _code_message(code, "medication"))
+            problem = _check_choice(code, _MEDICATIONS, "medication")
+            if problem:
+                errors.add(f"patient.medications[{i}].code", problem)
             stopped, problem = _check_date(entry.get("stopped"), birth_date, nullable=True)
             if problem:
                 errors.add(f"patient.medications[{i}].stopped", problem)
@@ -383,20 +404,18 @@ def _context(facts: object, params: dict) -> Context:
         errors.add("scar", f"must be an object, not {_show(scar)}")
     else:
         morphology = scar.get("morphology", _MISSING)
-        if morphology is _MISSING:
-            errors.add("scar.morphology", "is required")
-        elif not isinstance(morphology, str) or morphology not in _MORPHOLOGIES:
-            errors.add("scar.morphology", _choice_message(morphology, _MORPHOLOGIES))
+        problem = _check_choice(morphology, _MORPHOLOGIES)
+        if problem:
+            errors.add("scar.morphology", problem)
 
-        cause = scar.get("cause", "unknown")
-        if not isinstance(cause, str) or cause not in _CAUSES:
-            errors.add("scar.cause", _choice_message(cause, _CAUSES))
+        problem = _check_choice(scar.get("cause", "unknown"), _CAUSES)
+        if problem:
+            errors.add("scar.cause", problem)
 
         body_site = scar.get("body_site", _MISSING)
-        if body_site is _MISSING:
-            errors.add("scar.body_site", "is required")
-        elif not isinstance(body_site, str) or body_site not in _BODY_SITES:
-            errors.add("scar.body_site", _code_message(body_site, "body site"))
+        problem = _check_choice(body_site, _BODY_SITES, "body site")
+        if problem:
+            errors.add("scar.body_site", problem)
 
         onset_date, problem = _check_date(scar.get("onset_date"), birth_date, nullable=True)
         if problem:
@@ -430,24 +449,22 @@ def _context(facts: object, params: dict) -> Context:
         if problem:
             errors.add(f"history[{i}].date", problem)
         status = entry.get("status", _MISSING)
-        if status is _MISSING:
-            errors.add(f"history[{i}].status", "is required")
-        elif not isinstance(status, str) or status not in _STATUSES:
-            errors.add(f"history[{i}].status", _choice_message(status, _STATUSES))
+        problem = _check_choice(status, _STATUSES)
+        if problem:
+            errors.add(f"history[{i}].status", problem)
         session_technique = entry.get("technique")
-        if session_technique is not None and (
-            not isinstance(session_technique, str) or session_technique not in _TECHNIQUES
-        ):
-            errors.add(f"history[{i}].technique", _choice_message(session_technique, _TECHNIQUES) + " or null")
+        if session_technique is not None:
+            problem = _check_choice(session_technique, _TECHNIQUES)
+            if problem:
+                errors.add(f"history[{i}].technique", problem + " or null")
         events: list[AdverseEventRecord] = []
         events_raw = entry.get("adverse_events", ())
         if type(events_raw) not in _LIST_TYPES or events_raw:  # none, the usual case: no field path to build
             for j, event in _objects(errors, f"history[{i}].adverse_events", events_raw):
                 code = event.get("code", _MISSING)
-                if code is _MISSING:
-                    errors.add(f"history[{i}].adverse_events[{j}].code", "is required")
-                elif not isinstance(code, str) or code not in _ADVERSE_EVENTS:
-                    errors.add(f"history[{i}].adverse_events[{j}].code", _code_message(code, "adverse event"))
+                problem = _check_choice(code, _ADVERSE_EVENTS, "adverse event")
+                if problem:
+                    errors.add(f"history[{i}].adverse_events[{j}].code", problem)
                 resolved = event.get("resolved", False)
                 if type(resolved) is not bool:
                     errors.add(
@@ -558,14 +575,7 @@ def _decide(ctx: Context, params: dict) -> dict:
         detail = detect(ctx)
         if detail is not None:
             findings.append(
-                {
-                    "code": rule.code,
-                    "severity": rule.severity,
-                    "title": rule.title_in(ctx),
-                    "detail": detail,
-                    "sources": list(rule.sources),
-                    "printable": rule.printable,
-                }
+                finding_dict(rule.code, rule.severity, rule.title_in(ctx), detail, rule.sources, rule.printable)
             )
     last = ctx.last_session_date
     window = None

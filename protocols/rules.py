@@ -172,6 +172,18 @@ def add_months(day: date, months: int) -> date:
 # --- Rules and findings -----------------------------------------------------------------------
 
 
+def finding_dict(code: str, severity: str, title: str, detail: str, sources: tuple[str, ...], printable: bool) -> dict:
+    """A finding as the decision document carries it (the engine builds its findings with this)."""
+    return {
+        "code": code,
+        "severity": severity,
+        "title": title,
+        "detail": detail,
+        "sources": list(sources),
+        "printable": printable,
+    }
+
+
 class Finding(NamedTuple):
     code: str
     severity: str
@@ -181,14 +193,7 @@ class Finding(NamedTuple):
     printable: bool = False
 
     def as_dict(self) -> dict:
-        return {
-            "code": self.code,
-            "severity": self.severity,
-            "title": self.title,
-            "detail": self.detail,
-            "sources": list(self.sources),
-            "printable": self.printable,
-        }
+        return finding_dict(*self)
 
 
 @functools.lru_cache(maxsize=256)

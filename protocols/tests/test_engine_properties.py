@@ -3,6 +3,7 @@
 import copy
 from datetime import date, timedelta
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
@@ -21,6 +22,8 @@ from protocols.codes import (
 )
 from protocols.engine import FactsError, evaluate, evaluate_many
 from protocols.rules import RULES_BY_CODE
+
+pytestmark = pytest.mark.slow  # property-based: thousands of generated documents
 
 RANK = {"block": 0, "override": 1, "warn": 2}
 OUTCOME_RANK = {"blocked": 0, "needs_override": 1, "eligible": 2}
