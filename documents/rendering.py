@@ -197,15 +197,22 @@ def render_pdf(html: str) -> bytes:
     return weasyprint.HTML(string=html, base_url=INTERNAL_BASE_URL, url_fetcher=fetcher).write_pdf(stylesheets=[page])
 
 
-def document_pdf_html(*, document: PatientDocument, link: DocumentLink | None, public_url: Callable[[str], str]) -> str:
-    context = page_context(
+def stored_page_context(
+    *, document: PatientDocument, link: DocumentLink | None, public_url: Callable[[str], str]
+) -> dict:
+    """The print page of a stored version, with the patient's link (and its QR code) if one is given."""
+    return page_context(
         body_html=document.body_html,
         language=document.language,
         kind=document.kind,
         document=document,
         link=link,
         link_url=public_url(link.token) if link else None,
-    ) | {"for_pdf": True}
+    )
+
+
+def document_pdf_html(*, document: PatientDocument, link: DocumentLink | None, public_url: Callable[[str], str]) -> str:
+    context = stored_page_context(document=document, link=link, public_url=public_url) | {"for_pdf": True}
     return render_page("documents/print_base.html", context)
 
 

@@ -119,14 +119,7 @@ def document_detail(request: HttpRequest, document_id: int) -> HttpResponse:
     for entry in links:
         entry["qr_data_uri"] = rendering.qr_data_uri(entry["url"]) if entry["valid"] else None
     series = list(selectors.series_of(document))
-    context = rendering.page_context(
-        body_html=document.body_html,
-        language=document.language,
-        kind=document.kind,
-        document=document,
-        link=active,
-        link_url=public_url(active.token) if active else None,
-    ) | {
+    context = rendering.stored_page_context(document=document, link=active, public_url=public_url) | {
         "links": links,
         "series": series,
         "latest": series[0],
