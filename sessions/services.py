@@ -62,6 +62,22 @@ def _require_transition(appointment: Appointment, to: str) -> None:
         )
 
 
+def _appointment_for_change(appointment: Appointment, *, user, to: str | None = None) -> Appointment:
+    """Lock the appointment's row until the transaction ends and re-read it; check it may become `to`.
+
+    Every status change starts here (inside its transaction): of two conflicting changes made at
+    the same moment, the second waits for the first and is then refused with the first's result,
+    instead of both passing a check made on what each request read earlier. The change is
+    recorded in the history as made by `user`.
+    """
+    Appointment.objects.select_for_update().values_list("pk", flat=True).get(pk=appointment.pk)
+    appointment.refresh_from_db()
+    if to is not None:
+        _require_transition(appointment, to)
+    appointment._history_user = user  # simple_history: who made this change, whatever the caller
+    return appointment
+
+
 def _evaluate_all(*, planned: list[PlannedScar], on_date: date, stage: str, purpose: str, user) -> list[Evaluation]:
     return [
         evaluation_record(scar=p.scar, on_date=on_date, technique=p.technique, stage=stage, purpose=purpose, user=user)
@@ -185,7 +201,7 @@ def appointment_book(
 @transaction.atomic
 def appointment_approve(*, appointment: Appointment, user, reason: str) -> Appointment:
     """A clinician approves a requested booking by overriding the findings it was booked with."""
-    _require_transition(appointment, AppointmentStatus.SCHEDULED)
+    appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.SCHEDULED)
     if not is_clinician(user):
         raise ScheduleError("Only a clinician can approve a booking that needs an override.")
     evaluations = [p.booking_evaluation for p in appointment.planned.select_related("booking_evaluation")]
@@ -212,6 +228,7 @@ def appointment_reschedule(
     override_reason: str = "",
 ) -> Appointment:
     """Move a booking; the engine checks the new date again. The old times stay in the history."""
+    appointment = _appointment_for_change(appointment, user=user)
     if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.REQUESTED):
         raise ScheduleError(f"A {appointment.get_status_display().lower()} appointment cannot be rescheduled.")
     planned_rows = list(appointment.planned.select_related("scar__patient"))
@@ -239,7 +256,7 @@ def appointment_reschedule(
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, user, reason: str) -> Appointment:
-    _require_transition(appointment, AppointmentStatus.CANCELLED)
+    appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.CANCELLED)
     reason = (reason or "").strip()
     if not reason:
         raise ScheduleError("Give the reason for cancelling.", field="reason")
@@ -251,7 +268,7 @@ def appointment_cancel(*, appointment: Appointment, user, reason: str) -> Appoin
 
 @transaction.atomic
 def appointment_no_show(*, appointment: Appointment, user) -> Appointment:
-    _require_transition(appointment, AppointmentStatus.NO_SHOW)
+    appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.NO_SHOW)
     appointment.status = AppointmentStatus.NO_SHOW
     appointment.save(update_fields=["status"])
     return appointment
@@ -266,7 +283,7 @@ def appointment_check_in(
     A block stops the treatment. Findings that need an override need a clinician's reason now.
     Opens one treatment record per planned scar.
     """
-    _require_transition(appointment, AppointmentStatus.CHECKED_IN)
+    appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.CHECKED_IN)
     today = today or timezone.localdate()
     planned_rows = list(appointment.planned.select_related("scar__patient"))
     planned = [PlannedScar(scar=row.scar, technique=row.technique) for row in planned_rows]
@@ -386,7 +403,7 @@ def appointment_complete(*, appointment: Appointment, user) -> Appointment:
     """Sign and lock every treatment record of the visit; the scars' next windows move."""
     if not is_clinician(user):
         raise ScheduleError("Only a clinician can sign a session.")
-    _require_transition(appointment, AppointmentStatus.COMPLETED)
+    appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.COMPLETED)
     sessions = list(appointment.treatments.select_related("scar").select_for_update(of=("self",)))
     problems = [p for s in sessions for p in completion_problems(s)]
     if not sessions:
