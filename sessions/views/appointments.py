@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.models import Clinic, Room
@@ -25,18 +24,19 @@ from sessions.forms import (
 )
 from sessions.models import Appointment, AppointmentStatus
 from sessions.slots import find_slots
+from sessions.views.params import datetime_param, id_param
 
 APPOINTMENTS = Appointment.objects.select_related("clinician", "room", "booked_by")
 
 
 def _slot_initial(request: HttpRequest, clinic: Clinic) -> dict:
     initial = {"minutes": clinic.default_visit_minutes}
-    slot = parse_datetime(request.GET.get("slot", "") or "")
+    slot = datetime_param(request.GET.get("slot"))
     if slot is not None:
         initial["starts_at"] = timezone.localtime(slot) if timezone.is_aware(slot) else slot
     for key in ("clinician", "room"):
-        if request.GET.get(key, "").isdigit():
-            initial[key] = int(request.GET[key])
+        if (pk := id_param(request.GET.get(key))) is not None:
+            initial[key] = pk
     return initial
 
 

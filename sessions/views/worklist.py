@@ -11,6 +11,7 @@ from patients.access import Need, require
 from patients.roles import clinician_users
 from protocols.models import ProtocolParameters
 from sessions import worklist
+from sessions.views.params import id_param
 
 PAGE_SIZE = 25
 CSV_COLUMNS = ["mrn", "patient", "scar", "body_site", "last_session", "earliest", "latest", "state", "clinician"]
@@ -26,8 +27,7 @@ def _filters(request: HttpRequest, clinicians) -> dict:
     sort = request.GET.get("sort", worklist.DEFAULT_SORT)
     if sort not in worklist.SORTS:
         sort = worklist.DEFAULT_SORT
-    clinician_id = request.GET.get("clinician", "")
-    clinician_id = int(clinician_id) if clinician_id.isdigit() else None
+    clinician_id = id_param(request.GET.get("clinician"))
     if clinician_id is not None and not any(c.pk == clinician_id for c in clinicians):
         clinician_id = None
     return {"state": state, "sort": sort, "clinician_id": clinician_id}
