@@ -10,7 +10,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
-from clinic.models import Room
+from clinic.models import Clinic, Room
 from patients.models import Patient, Scar, ScarStatus
 from patients.roles import is_clinician
 from protocols.codes import Stage
@@ -281,10 +281,18 @@ def appointment_check_in(
     """Check the patient in: the engine re-checks every scar at stage `treat` (consent, today's site findings).
 
     A block stops the treatment. Findings that need an override need a clinician's reason now.
-    Opens one treatment record per planned scar.
+    Only on the appointment's day in the clinic's time zone; the treatment records it opens, one
+    per planned scar, carry that day.
     """
     appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.CHECKED_IN)
-    today = today or timezone.localdate()
+    # One calendar: the clinic's days, in the time zone set in clinic set-up (RULES.md §2a.8).
+    zone = Clinic.current().zone
+    visit_day = timezone.localdate(appointment.starts_at, zone)
+    today = today or timezone.localdate(timezone.now(), zone)
+    if today != visit_day:
+        raise ScheduleError(
+            f"Check-in is on the day of the appointment, {visit_day:%A %-d %B %Y}; today is {today:%A %-d %B %Y}."
+        )
     planned_rows = list(appointment.planned.select_related("scar__patient"))
     planned = [PlannedScar(scar=row.scar, technique=row.technique) for row in planned_rows]
     evaluations = _evaluate_all(

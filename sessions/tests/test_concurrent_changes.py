@@ -19,6 +19,7 @@ from sessions.models import AppointmentStatus, TreatmentSession
 from sessions.tests.factories import AppointmentScarFactory, ClinicianFactory
 
 TODAY = datetime.date(2026, 11, 22)
+VISIT = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.UTC)
 RECORD = {
     "freeze_seconds": 20,
     "cycles": 2,
@@ -66,7 +67,7 @@ def _at_once(*changes) -> list[str]:
 
 def _visit(*, scars: int = 1):
     clinician = ClinicianFactory()
-    first = AppointmentScarFactory(scar=ScarFactory(), appointment__clinician=clinician)
+    first = AppointmentScarFactory(scar=ScarFactory(), appointment__clinician=clinician, appointment__starts_at=VISIT)
     appointment = first.appointment
     for _ in range(scars - 1):
         AppointmentScarFactory(appointment=appointment, scar=ScarFactory(patient=appointment.patient))

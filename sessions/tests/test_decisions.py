@@ -7,7 +7,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from patients.tests.factories import ConditionFactory, MedicationFactory, ScarAssessmentFactory
-from protocols.engine import evaluate
+from protocols.engine import RULESET, evaluate
 from protocols.models import Evaluation, Override, ProtocolParameters
 from sessions import decisions
 from sessions.facts import facts_for
@@ -89,7 +89,7 @@ def test_override_with_a_reason_is_stored_with_the_decision(clinician_client, cl
     override = Override.objects.get()
     evaluation = override.evaluation
     assert (override.created_by, override.reason) == (clinician, "Leaves the country on Friday")
-    assert evaluation.outcome == "needs_override" and evaluation.ruleset == "cryocare-rules/1"
+    assert evaluation.outcome == "needs_override" and evaluation.ruleset == RULESET
     assert evaluation.facts["on_date"] == "2026-11-16" and evaluation.parameters["min_interval_days"] == 21
     page = clinician_client.get(reverse("sessions:scar", args=[early_scar.pk]))
     assert "Leaves the country on Friday" in page.content.decode()

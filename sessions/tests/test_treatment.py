@@ -1,8 +1,10 @@
 import datetime
 
 import pytest
+import time_machine
 from django.urls import reverse
 
+from clinic.models import Clinic
 from patients.tests.factories import ScarAssessmentFactory
 from protocols.engine import DEFAULT_PARAMETERS
 from sessions import services
@@ -12,6 +14,7 @@ from sessions.selectors import scar_window
 from sessions.tests.factories import AppointmentScarFactory
 
 TODAY = datetime.date(2026, 11, 22)
+VISIT = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.UTC)  # the clinic's zone is UTC in tests
 
 GOOD = {
     "technique": "contact",
@@ -34,7 +37,7 @@ GOOD = {
 @pytest.fixture
 def appointment(scar, clinician):
     ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 11, 1))
-    planned = AppointmentScarFactory(scar=scar, appointment__clinician=clinician)
+    planned = AppointmentScarFactory(scar=scar, appointment__clinician=clinician, appointment__starts_at=VISIT)
     return planned.appointment
 
 
@@ -190,6 +193,7 @@ def test_unresolved_adverse_event_blocks_the_next_session(checked_in, clinician,
     assert decision["outcome"] == "eligible"
 
 
+@time_machine.travel(VISIT, tick=False)
 def test_appointment_page_walks_the_workflow(appointment, clinician_client):
     url = reverse("sessions:appointment", args=[appointment.pk])
     assert clinician_client.get(url).status_code == 200
@@ -200,3 +204,27 @@ def test_appointment_page_walks_the_workflow(appointment, clinician_client):
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
     assert clinician_client.post(f"/schedule/appointments/{appointment.pk}/explode/").status_code == 404
+
+
+def test_check_in_is_refused_before_the_appointments_day_and_nothing_changes(appointment, clinician):
+    with pytest.raises(services.ScheduleError, match="Check-in is on the day of the appointment, Sunday 22 November"):
+        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY - datetime.timedelta(days=1))
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.SCHEDULED and not TreatmentSession.objects.exists()
+
+
+def test_check_in_is_refused_after_the_appointments_day(appointment, clinician):
+    with pytest.raises(services.ScheduleError, match="Check-in is on the day of the appointment"):
+        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY + datetime.timedelta(days=1))
+
+
+def test_the_appointments_day_is_the_clinics_day(scar, clinician):
+    """23:30 in UTC on the 21st is already the 22nd in Madrid: check-in and the record follow the clinic."""
+    clinic = Clinic.current()
+    clinic.time_zone = "Europe/Madrid"
+    clinic.save()
+    ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 11, 1))
+    late = datetime.datetime(2026, 11, 21, 23, 30, tzinfo=datetime.UTC)
+    appointment = AppointmentScarFactory(scar=scar, appointment__clinician=clinician, appointment__starts_at=late)
+    services.appointment_check_in(appointment=appointment.appointment, user=clinician, today=TODAY)
+    assert TreatmentSession.objects.get().performed_on == TODAY
