@@ -1,6 +1,7 @@
 import datetime
 import re
 
+import time_machine
 from django.utils import timezone
 
 from documents.models import PatientDocument
@@ -9,6 +10,8 @@ from patients.models import Patient, Scar
 from sessions.decisions import scar_decision
 from sessions.models import Appointment, AppointmentStatus
 from sessions.selectors import scar_window
+from sessions.services import PlannedScar, appointment_book
+from sessions.slots import find_slots
 
 
 def _due_eligible_scar() -> Scar:
@@ -50,63 +53,65 @@ def test_admin_books_from_the_worklist_and_the_clinician_treats_and_prints(brows
     shot(page, "calendar-day")
     admin.close()
 
-    clinic = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
-    page = clinic.new_page()
-    log_in(page, "clinician")
-    page.goto(f"/schedule/appointments/{appointment.pk}/")
-    page.click("button:has-text('Check in')")
-    page.wait_for_selector("text=Checked in")
-    page.click("text=Record treatment")
-    page.fill("input[name=applicator]", "cotton tip")
-    page.fill("input[name=freeze_seconds]", "20")
-    page.fill("input[name=cycles]", "2")
-    page.fill("input[name=thaw_seconds]", "50")
-    for name in [
-        "check_diagnosis_confirmed",
-        "check_contraindications_reviewed",
-        "check_site_disinfected",
-        "check_no_sun_7_days",
-        "check_medications_disclosed",
-    ]:
-        page.check(f"input[name={name}]")
-    page.fill("input[name=immediate_reaction]", "Redness and mild swelling")
-    page.fill("input[name=observation_minutes]", "30")
-    page.fill("input[name=started_at]", "10:00")
-    page.fill("input[name=ended_at]", "10:20")
-    page.click("button:has-text('Save treatment')")
-    page.wait_for_selector("text=saved")
-    page.click("button:has-text('Complete and sign')")
-    page.wait_for_selector("text=Session signed and locked")
-    appointment.refresh_from_db()
-    assert appointment.status == AppointmentStatus.COMPLETED
-    today = timezone.localdate()
-    new_window = scar_window(scar=scar)
-    assert (new_window.earliest, new_window.latest) == (
-        today + datetime.timedelta(days=21),
-        today + datetime.timedelta(days=42),
-    )
-    page.goto(f"/patients/scars/{scar.pk}/")
-    assert page.locator(f"#next-window >> text={new_window.earliest:%Y-%m-%d}").is_visible()
-    shot(page, "scar-after-session")
+    # The clinician checks the patient in on the appointment's day: the clock moves there.
+    with time_machine.travel(appointment.starts_at, tick=True):
+        clinic = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+        page = clinic.new_page()
+        log_in(page, "clinician")
+        page.goto(f"/schedule/appointments/{appointment.pk}/")
+        page.click("button:has-text('Check in')")
+        page.wait_for_selector("text=Checked in")
+        page.click("text=Record treatment")
+        page.fill("input[name=applicator]", "cotton tip")
+        page.fill("input[name=freeze_seconds]", "20")
+        page.fill("input[name=cycles]", "2")
+        page.fill("input[name=thaw_seconds]", "50")
+        for name in [
+            "check_diagnosis_confirmed",
+            "check_contraindications_reviewed",
+            "check_site_disinfected",
+            "check_no_sun_7_days",
+            "check_medications_disclosed",
+        ]:
+            page.check(f"input[name={name}]")
+        page.fill("input[name=immediate_reaction]", "Redness and mild swelling")
+        page.fill("input[name=observation_minutes]", "30")
+        page.fill("input[name=started_at]", "10:00")
+        page.fill("input[name=ended_at]", "10:20")
+        page.click("button:has-text('Save treatment')")
+        page.wait_for_selector("text=saved")
+        page.click("button:has-text('Complete and sign')")
+        page.wait_for_selector("text=Session signed and locked")
+        appointment.refresh_from_db()
+        assert appointment.status == AppointmentStatus.COMPLETED
+        today = timezone.localdate()
+        new_window = scar_window(scar=scar)
+        assert (new_window.earliest, new_window.latest) == (
+            today + datetime.timedelta(days=21),
+            today + datetime.timedelta(days=42),
+        )
+        page.goto(f"/patients/scars/{scar.pk}/")
+        assert page.locator(f"#next-window >> text={new_window.earliest:%Y-%m-%d}").is_visible()
+        shot(page, "scar-after-session")
 
-    page.goto(f"/schedule/appointments/{appointment.pk}/")
-    page.click("button:has-text('Print aftercare')")
-    page.wait_for_url(re.compile(r"/schedule/documents/\d+/$"))
-    shot(page, "aftercare")
-    document = PatientDocument.objects.get(appointment=appointment)
-    body = page.inner_text("body")
-    assert scar.patient.family_name in body and f"{new_window.earliest:%Y}" in body
-    link_text = page.locator("footer.sheet-footer .link").inner_text()
-    assert document.pdf and len(document.pdf_sha256) == 64 and document.printed_by.username == "clinician"
-    clinic.close()
+        page.goto(f"/schedule/appointments/{appointment.pk}/")
+        page.click("button:has-text('Print aftercare')")
+        page.wait_for_url(re.compile(r"/schedule/documents/\d+/$"))
+        shot(page, "aftercare")
+        document = PatientDocument.objects.get(appointment=appointment)
+        body = page.inner_text("body")
+        assert scar.patient.family_name in body and f"{new_window.earliest:%Y}" in body
+        link_text = page.locator("footer.sheet-footer .link").inner_text()
+        assert document.pdf and len(document.pdf_sha256) == 64 and document.printed_by.username == "clinician"
+        clinic.close()
 
-    phone = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
-    public = phone.new_page()
-    public.goto(link_text.replace("http://testserver", live_server.url))
-    assert scar.patient.family_name in public.inner_text("body")
-    assert public.locator("nav.navbar").count() == 0
-    shot(public, "aftercare-phone")
-    phone.close()
+        phone = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+        public = phone.new_page()
+        public.goto(link_text.replace("http://testserver", live_server.url))
+        assert scar.patient.family_name in public.inner_text("body")
+        assert public.locator("nav.navbar").count() == 0
+        shot(public, "aftercare-phone")
+        phone.close()
 
 
 def test_contraindicated_patient_cannot_be_booked(page):
@@ -119,3 +124,32 @@ def test_contraindicated_patient_cannot_be_booked(page):
     assert page.locator("text=ABS-01").first.is_visible()
     assert not Appointment.objects.filter(patient=scar.patient).exists()
     shot(page, "blocked-booking")
+
+
+def test_check_in_before_the_appointments_day_is_refused(page):
+    scar = _due_eligible_scar()
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    [slot] = find_slots(
+        patient=scar.patient,
+        earliest=tomorrow,
+        latest=tomorrow + datetime.timedelta(days=14),
+        minutes=30,
+        now=timezone.now(),
+        limit=1,
+    )
+    appointment = appointment_book(
+        patient=scar.patient,
+        planned=[PlannedScar(scar=scar, technique="contact")],
+        clinician=slot.clinician,
+        room=slot.room,
+        starts_at=slot.starts_at,
+        minutes=30,
+        user=slot.clinician,
+    )
+    log_in(page, "clinician")
+    page.goto(f"/schedule/appointments/{appointment.pk}/")
+    page.click("button:has-text('Check in')")
+    page.wait_for_selector("text=Check-in is on the day of the appointment")
+    shot(page, "early-check-in-refused")
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.SCHEDULED and not appointment.treatments.exists()
