@@ -198,19 +198,35 @@ def appointment_book(
     return appointment
 
 
+def _booking_decided_again(appointment: Appointment, *, on_date: date, user, reason: str) -> bool:
+    """Evaluate every scar of the visit afresh from today's records and keep that as its booking decision.
+
+    A decision stored earlier is never reused (RULES.md §2a.9). Raises ScheduleError for a block or
+    a missing reason; returns False when an override is needed and `user` cannot give one.
+    """
+    rows = list(appointment.planned.select_related("scar__patient"))
+    evaluations = _evaluate_all(
+        planned=[PlannedScar(scar=row.scar, technique=row.technique) for row in rows],
+        on_date=on_date,
+        stage=Stage.SCHEDULE,
+        purpose=Evaluation.Purpose.BOOKING,
+        user=user,
+    )
+    overridden = _apply_overrides(evaluations=evaluations, user=user, reason=reason, action="booking")
+    for row, evaluation in zip(rows, evaluations, strict=True):
+        row.booking_evaluation = evaluation
+        row.save(update_fields=["booking_evaluation"])
+    return overridden
+
+
 @transaction.atomic
 def appointment_approve(*, appointment: Appointment, user, reason: str) -> Appointment:
-    """A clinician approves a requested booking by overriding the findings it was booked with."""
+    """A clinician approves a requested booking: the engine decides again from the records as they are
+    now, and the clinician's reason overrides what needs it; a block found now refuses it."""
     appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.SCHEDULED)
     if not is_clinician(user):
         raise ScheduleError("Only a clinician can approve a booking that needs an override.")
-    evaluations = [p.booking_evaluation for p in appointment.planned.select_related("booking_evaluation")]
-    _apply_overrides(
-        evaluations=[e for e in evaluations if e and not hasattr(e, "override")],
-        user=user,
-        reason=reason,
-        action="booking",
-    )
+    _booking_decided_again(appointment, on_date=timezone.localdate(appointment.starts_at), user=user, reason=reason)
     appointment.status = AppointmentStatus.SCHEDULED
     appointment.save(update_fields=["status"])
     return appointment
@@ -231,26 +247,19 @@ def appointment_reschedule(
     appointment = _appointment_for_change(appointment, user=user)
     if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.REQUESTED):
         raise ScheduleError(f"A {appointment.get_status_display().lower()} appointment cannot be rescheduled.")
-    planned_rows = list(appointment.planned.select_related("scar__patient"))
-    planned = [PlannedScar(scar=row.scar, technique=row.technique) for row in planned_rows]
+    planned = [
+        PlannedScar(scar=row.scar, technique=row.technique) for row in appointment.planned.select_related("scar")
+    ]
     _check_plan(patient=appointment.patient, planned=planned, clinician=clinician, room=room, minutes=minutes)
-    evaluations = _evaluate_all(
-        planned=planned,
-        on_date=timezone.localdate(starts_at),
-        stage=Stage.SCHEDULE,
-        purpose=Evaluation.Purpose.BOOKING,
-        user=user,
+    overridden = _booking_decided_again(
+        appointment, on_date=timezone.localdate(starts_at), user=user, reason=override_reason
     )
-    overridden = _apply_overrides(evaluations=evaluations, user=user, reason=override_reason, action="booking")
     appointment.starts_at = starts_at
     appointment.ends_at = starts_at + timedelta(minutes=minutes)
     appointment.clinician = clinician
     appointment.room = room
     appointment.status = AppointmentStatus.SCHEDULED if overridden else AppointmentStatus.REQUESTED
     appointment_slot_claim(appointment)
-    for row, evaluation in zip(planned_rows, evaluations, strict=True):
-        row.booking_evaluation = evaluation
-        row.save(update_fields=["booking_evaluation"])
     return appointment
 
 

@@ -233,3 +233,25 @@ def test_booking_in_the_past_is_refused_on_the_field(admin_client_, future_treat
 def test_outsider_cannot_open_the_booking_page(client, outsider, scar):
     client.force_login(outsider)
     assert client.get(reverse("sessions:book", args=[scar.pk])).status_code == 404
+
+
+def test_approving_a_request_decides_again_and_a_new_contraindication_refuses_it(
+    treated_scar, clinician, clinic_admin, room
+):
+    appointment = _book(treated_scar, clinician, room, clinic_admin, datetime.date(2026, 11, 22))
+    assert appointment.status == AppointmentStatus.REQUESTED
+    ConditionFactory(patient=treated_scar.patient, code="raynaud")  # diagnosed after the request
+    with pytest.raises(services.ScheduleError, match="blocks") as refused:
+        services.appointment_approve(appointment=appointment, user=clinician, reason="Agreed with the patient")
+    assert refused.value.evaluations[0].decision["findings"][0]["code"] == "ABS-05"
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.REQUESTED and not Override.objects.exists()
+
+
+def test_an_approved_request_keeps_the_decision_made_at_approval(treated_scar, clinician, clinic_admin, room):
+    appointment = _book(treated_scar, clinician, room, clinic_admin, datetime.date(2026, 11, 22))
+    requested = appointment.planned.get().booking_evaluation
+    services.appointment_approve(appointment=appointment, user=clinician, reason="Agreed with the patient")
+    approved = appointment.planned.get().booking_evaluation
+    assert approved.pk != requested.pk and approved.created_by == clinician
+    assert Override.objects.get().evaluation == approved
