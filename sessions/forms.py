@@ -102,6 +102,13 @@ class TreatmentForm(forms.ModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Override reason for a change of technique (clinicians)",
+        help_text="Needed only when the protocol asks for an override for the new technique (at least 10 characters).",
+    )
+
     def __init__(self, *args, parameters: dict, **kwargs):
         super().__init__(*args, **kwargs)
         self.parameters = parameters

@@ -372,9 +372,32 @@ def _require_open(session: TreatmentSession) -> None:
 
 
 @transaction.atomic
-def treatment_update(*, session: TreatmentSession, data: dict, parameters: dict, user) -> TreatmentSession:
+def treatment_update(
+    *, session: TreatmentSession, data: dict, parameters: dict, user, override_reason: str = ""
+) -> TreatmentSession:
+    """Save the treatment record of a visit in progress.
+
+    A change of technique is a new decision (RULES.md §2a.9): the engine checks the scar again at
+    stage `treat` with the new technique; a block refuses the change, findings that need an
+    override need the clinician's reason, and the record then carries that decision.
+    """
     session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
     _require_open(session)
+    technique = data.get("technique", session.technique)
+    if technique != session.technique:
+        evaluation = evaluation_record(
+            scar=session.scar,
+            on_date=session.performed_on,
+            technique=technique,
+            stage=Stage.TREAT,
+            purpose=Evaluation.Purpose.TREATMENT,
+            user=user,
+        )
+        if not _apply_overrides(
+            evaluations=[evaluation], user=user, reason=override_reason, action="change of technique"
+        ):
+            raise ScheduleError("Only a clinician can change the technique.", evaluations=[evaluation])
+        session.treat_evaluation = evaluation
     merged = {
         f: data.get(f, getattr(session, f)) for f in ("technique", "freeze_seconds", "cycles", "started_at", "ended_at")
     }

@@ -5,8 +5,9 @@ import time_machine
 from django.urls import reverse
 
 from clinic.models import Clinic
-from patients.tests.factories import ScarAssessmentFactory
+from patients.tests.factories import MedicationFactory, ScarAssessmentFactory
 from protocols.engine import DEFAULT_PARAMETERS
+from protocols.models import Override
 from sessions import services
 from sessions.decisions import scar_decision
 from sessions.models import AppointmentStatus, SessionAddendum, TreatmentSession
@@ -228,3 +229,36 @@ def test_the_appointments_day_is_the_clinics_day(scar, clinician):
     appointment = AppointmentScarFactory(scar=scar, appointment__clinician=clinician, appointment__starts_at=late)
     services.appointment_check_in(appointment=appointment.appointment, user=clinician, today=TODAY)
     assert TreatmentSession.objects.get().performed_on == TODAY
+
+
+def _form_data(**changes) -> dict:
+    data = {k: v.strftime("%H:%M") if isinstance(v, datetime.time) else v for k, v in GOOD.items()}
+    return {k: ("on" if v is True else v) for k, v in data.items()} | changes
+
+
+def test_switching_an_anticoagulated_patient_to_intralesional_needs_an_override(checked_in, clinician_client):
+    MedicationFactory(patient=checked_in.patient, code="anticoagulant")
+    session = TreatmentSession.objects.get()
+    url = reverse("sessions:treatment", args=[session.pk])
+    response = clinician_client.post(url, _form_data(technique="intralesional"))
+    assert response.status_code == 200 and "override_reason" in response.context["form"].errors
+    assert "REL-06" in response.content.decode()
+    session.refresh_from_db()
+    assert session.technique == "contact" and not Override.objects.exists()
+
+    response = clinician_client.post(
+        url, _form_data(technique="intralesional", override_reason="Bulky keloid, INR checked today")
+    )
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.technique == "intralesional" and session.treat_evaluation.technique == "intralesional"
+    assert Override.objects.get().evaluation == session.treat_evaluation
+
+
+def test_keeping_the_technique_makes_no_new_decision(checked_in, clinician_client):
+    session = TreatmentSession.objects.get()
+    before = session.treat_evaluation_id
+    response = clinician_client.post(reverse("sessions:treatment", args=[session.pk]), _form_data())
+    assert response.status_code == 302
+    session.refresh_from_db()
+    assert session.treat_evaluation_id == before

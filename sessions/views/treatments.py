@@ -22,19 +22,31 @@ def treatment_edit(request: HttpRequest, session_id: int) -> HttpResponse:
         return redirect("sessions:appointment", session.appointment_id)
     parameters = clinic_parameters()
     form = TreatmentForm(request.POST or None, instance=session, parameters=parameters)
+    decisions = []
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            services.treatment_update(session=session, data=form.cleaned_data, parameters=parameters, user=request.user)
+            services.treatment_update(
+                session=session,
+                data={name: value for name, value in data.items() if name != "override_reason"},
+                parameters=parameters,
+                user=request.user,
+                override_reason=data["override_reason"],
+            )
         except services.ScheduleError as error:
             schedule_error_on_form(form, error)
+            decisions = [e.decision for e in error.evaluations]
         else:
             messages.success(request, f"Treatment of {session.scar.label} saved.")
             return redirect("sessions:appointment", session.appointment_id)
-    return render(
-        request,
-        "sessions/treatment_form.html",
-        {"form": form, "session": session, "patient": session.appointment.patient, "parameters": parameters},
-    )
+    context = {
+        "form": form,
+        "session": session,
+        "patient": session.appointment.patient,
+        "parameters": parameters,
+        "decisions": decisions,
+    }
+    return render(request, "sessions/treatment_form.html", context)
 
 
 @require_POST
