@@ -26,6 +26,7 @@ from sessions.models import (
     SessionAdverseEvent,
     TreatmentSession,
 )
+from sessions.slots import schedule_problem
 
 
 class ScheduleError(Exception):
@@ -156,6 +157,12 @@ def _check_plan(*, patient: Patient, planned: list[PlannedScar], clinician, room
         raise ScheduleError("An appointment lasts at least 5 minutes.", field="minutes")
 
 
+def _check_time(*, clinician, starts_at: datetime, minutes: int) -> None:
+    problem = schedule_problem(clinician=clinician, starts_at=starts_at, minutes=minutes)
+    if problem:
+        raise ScheduleError(problem, field="starts_at")
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -175,6 +182,7 @@ def appointment_book(
     waits as a request that a clinician approves. Eligible: booked.
     """
     _check_plan(patient=patient, planned=planned, clinician=clinician, room=room, minutes=minutes)
+    _check_time(clinician=clinician, starts_at=starts_at, minutes=minutes)
     on_date = timezone.localdate(starts_at)
     evaluations = _evaluate_all(
         planned=planned, on_date=on_date, stage=Stage.SCHEDULE, purpose=Evaluation.Purpose.BOOKING, user=user
@@ -251,6 +259,7 @@ def appointment_reschedule(
         PlannedScar(scar=row.scar, technique=row.technique) for row in appointment.planned.select_related("scar")
     ]
     _check_plan(patient=appointment.patient, planned=planned, clinician=clinician, room=room, minutes=minutes)
+    _check_time(clinician=clinician, starts_at=starts_at, minutes=minutes)
     overridden = _booking_decided_again(
         appointment, on_date=timezone.localdate(starts_at), user=user, reason=override_reason
     )

@@ -9,6 +9,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Q
+
 from clinic.models import Clinic, Closure, OpeningHours, Room, WorkingHours
 from patients.roles import clinician_users
 from sessions.models import ACTIVE_STATUSES, Appointment
@@ -29,6 +31,38 @@ def _overlaps(busy: list[tuple[datetime, datetime]], start: datetime, end: datet
 def _intersect(a: tuple[time, time], b: tuple[time, time]) -> tuple[time, time] | None:
     start, end = max(a[0], b[0]), min(a[1], b[1])
     return (start, end) if start < end else None
+
+
+def _spans_text(spans: list[tuple[time, time]]) -> str:
+    return ", ".join(f"{start:%H:%M}–{end:%H:%M}" for start, end in sorted(spans)) or "none"
+
+
+def schedule_problem(*, clinician, starts_at: datetime, minutes: int) -> str | None:
+    """Why a time typed in by hand is not in the schedule, or None: the same rules as the slot finder.
+
+    The visit must fall on a day the clinic is open and the clinician is not off, within one span of
+    the clinic's opening hours and one of the clinician's working hours, in the clinic's time zone.
+    """
+    zone = Clinic.current().zone
+    start = starts_at.astimezone(zone)
+    end = start + timedelta(minutes=minutes)
+    day = start.date()
+    name = clinician.get_full_name() or clinician.get_username()
+    for closure in Closure.objects.filter(starts_on__lte=day, ends_on__gte=day).filter(
+        Q(clinician__isnull=True) | Q(clinician=clinician)
+    ):
+        who = "The clinic is closed" if closure.clinician_id is None else f"{name} is off"
+        return f"{who} on {day:%A %-d %B %Y} ({closure.reason})."
+    if end.date() != day:
+        return "A visit must end on the day it starts."
+    weekday = day.weekday()
+    opening = [(h.opens, h.closes) for h in OpeningHours.objects.filter(weekday=weekday)]
+    if not any(opens <= start.time() and end.time() <= closes for opens, closes in opening):
+        return f"Outside the clinic's opening hours on {day:%A}s ({_spans_text(opening)})."
+    working = [(h.starts, h.ends) for h in WorkingHours.objects.filter(clinician=clinician, weekday=weekday)]
+    if not any(begins <= start.time() and end.time() <= ends for begins, ends in working):
+        return f"Outside {name}'s working hours on {day:%A}s ({_spans_text(working)})."
+    return None
 
 
 def find_slots(

@@ -1,9 +1,11 @@
 import datetime
+import re
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from clinic.models import Closure, OpeningHours, WorkingHours
 from patients.tests.factories import ConditionFactory, ScarAssessmentFactory
 from protocols.models import Evaluation, Override
 from sessions import services
@@ -21,6 +23,16 @@ def booked():
 @pytest.fixture
 def room(db):
     return RoomFactory(name="Room A")
+
+
+@pytest.fixture(autouse=True)
+def open_every_day(db, clinician):
+    """The clinic and the clinician work 08:00–18:00 every day (the clinic's zone is UTC in tests)."""
+    for weekday in range(7):
+        OpeningHours.objects.create(weekday=weekday, opens=datetime.time(8), closes=datetime.time(18))
+        WorkingHours.objects.create(
+            clinician=clinician, weekday=weekday, starts=datetime.time(8), ends=datetime.time(18)
+        )
 
 
 @pytest.fixture
@@ -255,3 +267,60 @@ def test_an_approved_request_keeps_the_decision_made_at_approval(treated_scar, c
     approved = appointment.planned.get().booking_evaluation
     assert approved.pk != requested.pk and approved.created_by == clinician
     assert Override.objects.get().evaluation == approved
+
+
+@pytest.mark.parametrize(
+    ("hour", "minutes", "message"),
+    [
+        (20, 30, "Outside the clinic's opening hours on Mondays (08:00–18:00)"),
+        (17, 90, "Outside the clinic's opening hours"),  # ends after closing
+        (7, 30, "Outside the clinic's opening hours"),
+    ],
+)
+def test_a_typed_in_time_outside_opening_hours_is_refused(treated_scar, clinician, room, hour, minutes, message):
+    with pytest.raises(services.ScheduleError, match=re.escape(message)) as refused:
+        services.appointment_book(
+            patient=treated_scar.patient,
+            planned=[services.PlannedScar(scar=treated_scar, technique="contact")],
+            clinician=clinician,
+            room=room,
+            starts_at=datetime.datetime(2026, 11, 23, hour, tzinfo=UTC),
+            minutes=minutes,
+            user=clinician,
+        )
+    assert refused.value.field == "starts_at" and not booked().exists()
+
+
+def test_a_time_outside_the_clinicians_working_hours_is_refused(treated_scar, clinician, room):
+    WorkingHours.objects.filter(clinician=clinician, weekday=0).update(starts=datetime.time(13))
+    with pytest.raises(services.ScheduleError, match="working hours on Mondays \\(13:00–18:00\\)"):
+        _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23), hour=10)
+    assert not booked().exists()
+
+
+@pytest.mark.parametrize("whose", ["clinic", "clinician"])
+def test_a_day_closed_for_the_clinic_or_the_clinician_is_refused(treated_scar, clinician, room, whose):
+    Closure.objects.create(
+        starts_on=datetime.date(2026, 11, 23),
+        ends_on=datetime.date(2026, 11, 24),
+        reason="Training day",
+        clinician=clinician if whose == "clinician" else None,
+    )
+    with pytest.raises(services.ScheduleError, match="Training day"):
+        _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))
+    assert not booked().exists()
+
+
+def test_rescheduling_to_a_closed_time_is_refused_and_keeps_the_booking(treated_scar, clinician, room):
+    appointment = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))
+    with pytest.raises(services.ScheduleError, match="opening hours"):
+        services.appointment_reschedule(
+            appointment=appointment,
+            starts_at=datetime.datetime(2026, 11, 24, 20, tzinfo=UTC),
+            minutes=30,
+            clinician=clinician,
+            room=room,
+            user=clinician,
+        )
+    appointment.refresh_from_db()
+    assert appointment.starts_at == datetime.datetime(2026, 11, 23, 10, tzinfo=UTC)
