@@ -32,11 +32,19 @@ from sessions.slots import schedule_problem
 class ScheduleError(Exception):
     """A booking or a change the schedule refuses; `evaluations` holds the engine's decisions, if any."""
 
-    def __init__(self, message: str, *, field: str | None = None, evaluations: list[Evaluation] | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        evaluations: list[Evaluation] | None = None,
+        existing: Appointment | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.field = field
         self.evaluations = evaluations or []
+        self.existing = existing  # the visit that stands in the way, to link to
 
 
 @dataclass
@@ -157,6 +165,30 @@ def _check_plan(*, patient: Patient, planned: list[PlannedScar], clinician, room
         raise ScheduleError("An appointment lasts at least 5 minutes.", field="minutes")
 
 
+# A scar waits for at most one treatment visit; one in progress (checked in) does not count, so the
+# next visit can be booked during today's.
+WAITING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED)
+
+
+def _check_no_other_visit(planned: list[PlannedScar]) -> None:
+    # The scars' rows are locked so that two bookings of one scar at the same moment are taken in turn.
+    scar_ids = sorted(p.scar.pk for p in planned)
+    list(Scar.objects.select_for_update().filter(pk__in=scar_ids).values_list("pk", flat=True))
+    other = (
+        AppointmentScar.objects.filter(scar_id__in=scar_ids, appointment__status__in=WAITING_STATUSES)
+        .select_related("appointment", "scar")
+        .order_by("appointment__starts_at")
+        .first()
+    )
+    if other is not None:
+        raise ScheduleError(
+            f"{other.scar.label} already has a visit booked for "
+            f"{timezone.localtime(other.appointment.starts_at):%Y-%m-%d %H:%M}: move that visit instead of "
+            "booking a second one.",
+            existing=other.appointment,
+        )
+
+
 def _check_time(*, clinician, starts_at: datetime, minutes: int) -> None:
     problem = schedule_problem(clinician=clinician, starts_at=starts_at, minutes=minutes)
     if problem:
@@ -183,6 +215,7 @@ def appointment_book(
     """
     _check_plan(patient=patient, planned=planned, clinician=clinician, room=room, minutes=minutes)
     _check_time(clinician=clinician, starts_at=starts_at, minutes=minutes)
+    _check_no_other_visit(planned)
     on_date = timezone.localdate(starts_at)
     evaluations = _evaluate_all(
         planned=planned, on_date=on_date, stage=Stage.SCHEDULE, purpose=Evaluation.Purpose.BOOKING, user=user

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Closure, OpeningHours, WorkingHours
-from patients.tests.factories import ConditionFactory, ScarAssessmentFactory
+from patients.tests.factories import ConditionFactory, ScarAssessmentFactory, ScarFactory
 from protocols.models import Evaluation, Override
 from sessions import services
 from sessions.models import Appointment, AppointmentStatus
@@ -113,10 +113,12 @@ def test_contraindicated_patient_cannot_be_booked_even_with_a_reason(treated_sca
     assert not booked().exists() and not Override.objects.exists()
 
 
-def test_booking_a_taken_slot_is_refused_by_the_database(treated_scar, clinician, room, scar):
+def test_booking_a_taken_slot_is_refused_by_the_database(treated_scar, clinician, room):
     _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+    other_patients_scar = ScarFactory()
+    ScarAssessmentFactory(scar=other_patients_scar, assessor=clinician, assessed_on=datetime.date(2026, 10, 20))
     with pytest.raises(services.ScheduleError) as refused:
-        _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+        _book(other_patients_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
     assert refused.value.field == "starts_at"
     assert booked().count() == 1
 
@@ -324,3 +326,37 @@ def test_rescheduling_to_a_closed_time_is_refused_and_keeps_the_booking(treated_
         )
     appointment.refresh_from_db()
     assert appointment.starts_at == datetime.datetime(2026, 11, 23, 10, tzinfo=UTC)
+
+
+def test_a_second_visit_for_a_scar_already_booked_is_refused_with_the_first(treated_scar, clinician, room):
+    first = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))
+    with pytest.raises(services.ScheduleError, match="already has a visit booked for 2026-11-23 10:00") as refused:
+        _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 28))
+    assert refused.value.existing == first and booked().count() == 1
+
+
+def test_the_booking_page_links_to_the_visit_already_booked(treated_scar, clinician, clinician_client, room):
+    first = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))
+    response = clinician_client.post(
+        reverse("sessions:book", args=[treated_scar.pk]),
+        {
+            f"treat_{treated_scar.pk}": "on",
+            f"technique_{treated_scar.pk}": "contact",
+            "starts_at": "2026-11-28T10:00",
+            "minutes": "30",
+            "clinician": clinician.pk,
+            "room": room.pk,
+        },
+    )
+    assert response.status_code == 200
+    assert reverse("sessions:appointment", args=[first.pk]) in response.content.decode()
+    assert booked().count() == 1
+
+
+def test_the_next_visit_can_be_booked_while_todays_is_in_progress(treated_scar, clinician, room):
+    today = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))
+    services.appointment_check_in(appointment=today, user=clinician, today=datetime.date(2026, 11, 23))
+    following = _book(
+        treated_scar, clinician, room, clinician, datetime.date(2026, 11, 30), reason="Next visit booked early"
+    )
+    assert following.status == AppointmentStatus.SCHEDULED

@@ -50,7 +50,7 @@ def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
     scars = [s for s in patient.scars.all() if s.status == ScarStatus.ACTIVE]
     initial = _slot_initial(request, clinic) | {f"treat_{scar.pk}": True}
     form = BookingForm(request.POST or None, scars=scars, initial=initial)
-    evaluations = []
+    evaluations, existing = [], None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -67,7 +67,7 @@ def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
             )
         except services.ScheduleError as error:
             schedule_error_on_form(form, error)
-            evaluations = error.evaluations
+            evaluations, existing = error.evaluations, error.existing
         else:
             if appointment.status == AppointmentStatus.REQUESTED:
                 messages.warning(
@@ -93,6 +93,7 @@ def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
         "latest": latest,
         "slots": slots,
         "evaluations": evaluations,
+        "existing": existing,
         "has_rooms": Room.objects.filter(active=True).exists(),
     }
     return render(request, "sessions/book.html", context)
