@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from clinic.models import Clinic, Room
@@ -307,10 +308,21 @@ def appointment_reschedule(
 
 @transaction.atomic
 def appointment_cancel(*, appointment: Appointment, user, reason: str) -> Appointment:
+    """Cancel a visit, with the reason. A visit in progress is cancelled by a clinician, and only while
+    no freeze is recorded: a freeze that happened is signed, never cancelled away (RULES.md §6)."""
     appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.CANCELLED)
     reason = (reason or "").strip()
     if not reason:
         raise ScheduleError("Give the reason for cancelling.", field="reason")
+    if appointment.status == AppointmentStatus.CHECKED_IN:
+        if not is_clinician(user):
+            raise ScheduleError("A visit in progress is cancelled by a clinician.")
+        frozen = appointment.treatments.filter(Q(freeze_seconds__isnull=False) | Q(cycles__isnull=False))
+        if frozen.exists():
+            raise ScheduleError(
+                "A freeze is recorded on this visit: complete and sign the treatment record instead of "
+                "cancelling (give reasons for anything outside the protocol)."
+            )
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancel_reason = reason[:300]
     appointment.save(update_fields=["status", "cancel_reason"])
@@ -509,9 +521,17 @@ def adverse_event_add(*, session: TreatmentSession, code: str, note: str, user) 
 
 
 @transaction.atomic
-def adverse_event_resolve(*, event: SessionAdverseEvent, resolved_on: date, user) -> SessionAdverseEvent:
+def adverse_event_resolve(
+    *, event: SessionAdverseEvent, resolved_on: date, user, today: date | None = None
+) -> SessionAdverseEvent:
     if resolved_on < event.session.performed_on:
         raise ScheduleError("An adverse event cannot resolve before the session.", field="resolved_on")
+    # "Resolved" lifts ADV-01: a date still to come would lift it today (RULES.md §2a.4).
+    today = today or timezone.localdate(timezone.now(), Clinic.current().zone)
+    if resolved_on > today:
+        raise ScheduleError(
+            f"The resolution date cannot be in the future (today is {today:%Y-%m-%d}).", field="resolved_on"
+        )
     event.resolved_on = resolved_on
     event.save(update_fields=["resolved_on"])
     return event

@@ -189,7 +189,8 @@ def test_unresolved_adverse_event_blocks_the_next_session(checked_in, clinician,
 
     _, decision = scar_decision(scar=scar, on_date=TODAY + datetime.timedelta(days=25), technique="contact")
     assert decision["outcome"] == "blocked" and decision["findings"][0]["code"] == "ADV-01"
-    services.adverse_event_resolve(event=event, resolved_on=TODAY + datetime.timedelta(days=10), user=clinician)
+    resolved = TODAY + datetime.timedelta(days=10)
+    services.adverse_event_resolve(event=event, resolved_on=resolved, user=clinician, today=resolved)
     _, decision = scar_decision(scar=scar, on_date=TODAY + datetime.timedelta(days=25), technique="contact")
     assert decision["outcome"] == "eligible"
 
@@ -262,3 +263,37 @@ def test_keeping_the_technique_makes_no_new_decision(checked_in, clinician_clien
     assert response.status_code == 302
     session.refresh_from_db()
     assert session.treat_evaluation_id == before
+
+
+def test_a_resolution_date_in_the_future_is_refused(checked_in, clinician):
+    session = TreatmentSession.objects.get()
+    event = services.adverse_event_add(session=session, code="infection", note="", user=clinician)
+    with pytest.raises(services.ScheduleError, match="cannot be in the future") as refused:
+        services.adverse_event_resolve(
+            event=event, resolved_on=TODAY + datetime.timedelta(days=30), user=clinician, today=TODAY
+        )
+    assert refused.value.field == "resolved_on"
+    event.refresh_from_db()
+    assert event.resolved_on is None
+
+
+def test_a_clinician_may_cancel_a_visit_in_progress_before_any_freeze(checked_in, clinician):
+    services.appointment_cancel(appointment=checked_in, user=clinician, reason="Patient felt faint")
+    checked_in.refresh_from_db()
+    assert checked_in.status == AppointmentStatus.CANCELLED
+
+
+def test_a_clinic_admin_cannot_cancel_a_visit_in_progress(checked_in, clinic_admin):
+    with pytest.raises(services.ScheduleError, match="cancelled by a clinician"):
+        services.appointment_cancel(appointment=checked_in, user=clinic_admin, reason="Patient felt faint")
+    checked_in.refresh_from_db()
+    assert checked_in.status == AppointmentStatus.CHECKED_IN
+
+
+def test_a_visit_with_a_recorded_freeze_is_signed_not_cancelled(checked_in, clinician):
+    session = TreatmentSession.objects.get()
+    services.treatment_update(session=session, data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
+    with pytest.raises(services.ScheduleError, match="A freeze is recorded"):
+        services.appointment_cancel(appointment=checked_in, user=clinician, reason="Changed our minds")
+    checked_in.refresh_from_db()
+    assert checked_in.status == AppointmentStatus.CHECKED_IN
