@@ -41,12 +41,11 @@ def clinician_users() -> QuerySet:
     )
 
 
-# Clinic admins adjust protocol parameters and clinic set-up in the Django admin; clinicians
-# work in the application itself.
+# Clinic admins keep the clinic set-up in the Django admin too and may look at the protocol
+# parameters there; clinicians change those on the app's own page (RULES.md §6b).
 ADMIN_SITE_PERMISSIONS = {
     "Clinic admin": [
         ("protocols", "view_protocolparameters"),
-        ("protocols", "change_protocolparameters"),
         *[
             ("clinic", f"{action}_{model}")
             for model in ("clinic", "openinghours", "room", "workinghours", "closure")

@@ -1,15 +1,21 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from protocols.models import Evaluation, Override, ProtocolParameters
+from protocols.models import Evaluation, Override, ProtocolParameters, ProtocolParametersChange
 
 
 @admin.register(ProtocolParameters)
 class ProtocolParametersAdmin(SimpleHistoryAdmin):
-    list_display = ["__str__", "min_interval_days", "max_interval_days", "updated_at"]
+    """Shown only: RULES.md §6b has the parameters changed on the app's page (`/protocols/parameters/`),
+    by a clinician, with a reason, old and new values logged."""
+
+    list_display = ["__str__", "min_interval_days", "max_interval_days", "pregnancy_status_valid_days", "updated_at"]
 
     def has_add_permission(self, request):
-        return not ProtocolParameters.objects.exists()
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False
@@ -37,3 +43,8 @@ class EvaluationAdmin(ReadOnlyAdmin):
 @admin.register(Override)
 class OverrideAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "evaluation", "created_by"]
+
+
+@admin.register(ProtocolParametersChange)
+class ProtocolParametersChangeAdmin(ReadOnlyAdmin):
+    list_display = ["changed_at", "changed_by", "reason"]

@@ -5,13 +5,17 @@ validates the whole document and raises `FactsError` listing every problem found
 field path, e.g. `patient.conditions[1]` or `assessments[2].vss.height`); then it runs every rule
 of `protocols.rules.RULES` and returns a `cryocare.decision/1` document:
 
-    {"schema": "cryocare.decision/1", "ruleset": "cryocare-rules/1", "outcome": ...,
+    {"schema": "cryocare.decision/1", "ruleset": "cryocare-rules/1.1", "outcome": ...,
      "findings": [...], "window": {"earliest": ..., "latest": ...} | None,
      "on_date": ..., "stage": ..., "technique": ..., "parameters": {...}}
 
 Findings are ordered block, override, warn, then by code. `parameters` records the values the
 decision was made with (`DEFAULT_PARAMETERS` unless the caller passes the clinic's, see
-`ProtocolParameters.as_engine_parameters()`).
+`ProtocolParameters.as_engine_parameters()`): the interval days, the freeze limits, the session
+length and `pregnancy_status_valid_days` (read by the facts builder, RULES.md §2a.5, and
+recorded here like the others). They are checked against the bounds of RULES.md §6b
+(`protocols.limits`): any value a clinic may set is accepted, anything else raises
+`ParametersError` naming the parameter.
 
 The facts contract (`cryocare.facts/1`, RULES.md §2) as this engine reads it:
 
@@ -42,15 +46,22 @@ Dates are strict `YYYY-MM-DD`. Impossible values are rejected: Fitzpatrick outsi
 or non-finite sizes, VSS items out of range, `on_date` (or any other date) before
 `patient.birth_date`, and `scar.onset_date` after `on_date` (a scar cannot be treated before it
 exists). History entries and assessments dated after `on_date` are valid and simply not read as
-the past: "last session" and "completed sessions" only count completed sessions strictly before
-`on_date`, and only assessments dated on or before `on_date` count for ASM-01, REL-13 and STP-01.
+the past.
+
+What "the past" is (RULES.md v1.1 §5): the "last session" is the latest `completed` history entry
+dated on or before `on_date`, so a second freeze on the same day is 0 days after the first
+(REL-12 fires; WRN-06 cannot). The "completed sessions" REL-13 counts are the same entries:
+`completed`, dated on or before `on_date`. The window is earliest = last session +
+`min_interval_days`, latest = last session + `max_interval_days`, null without a last session.
+ADV-01 reads every completed entry dated on or before `on_date`, not only the last. Only
+assessments dated on or before `on_date` count for ASM-01, REL-13 and STP-01.
 """
 
 from __future__ import annotations
 
 import gc
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -68,6 +79,7 @@ from protocols.codes import (
     Stage,
     Technique,
 )
+from protocols.limits import PARAMETER_DEFAULTS, parameter_problems
 from protocols.rules import (
     BLOCK,
     OVERRIDE,
@@ -84,21 +96,10 @@ from protocols.window import window_after
 
 FACTS_SCHEMA = "cryocare.facts/1"
 DECISION_SCHEMA = "cryocare.decision/1"
-RULESET = "cryocare-rules/1"
+RULESET = "cryocare-rules/1.1"
 
 ELIGIBLE = "eligible"
 OUTCOME_BY_SEVERITY = {BLOCK: "blocked", OVERRIDE: "needs_override", WARN: ELIGIBLE}
-
-DEFAULT_PARAMETERS: dict = {
-    "min_interval_days": 21,
-    "max_interval_days": 42,
-    "freeze_limits": {
-        "spray": {"max_freeze_seconds": 20, "max_cycles": 3},
-        "contact": {"max_freeze_seconds": 30, "max_cycles": 3},
-        "intralesional": {"max_freeze_seconds": 90, "max_cycles": 2},
-    },
-    "session_minutes": {"min": 10, "max": 30},
-}
 
 _STAGES = frozenset(Stage.values)
 _TECHNIQUES = frozenset(Technique.values)
@@ -129,42 +130,100 @@ class FactsError(ValueError):
 
 # --- Parameters -------------------------------------------------------------------------------
 
+_TECHNIQUE_ORDER = tuple(Technique.values)  # spray, contact, intralesional
+# Each parameter by its field name (`protocols.limits`, `ProtocolParameters`) → its place in the
+# engine's parameters dict, as errors name it.
+PARAMETER_NAMES: dict[str, str] = {
+    "min_interval_days": "min_interval_days",
+    "max_interval_days": "max_interval_days",
+    **{
+        f"{technique}_{limit}": f"freeze_limits.{technique}.{limit}"
+        for technique in _TECHNIQUE_ORDER
+        for limit in ("max_freeze_seconds", "max_cycles")
+    },
+    "min_session_minutes": "session_minutes.min",
+    "max_session_minutes": "session_minutes.max",
+    "pregnancy_status_valid_days": "pregnancy_status_valid_days",
+}
 
-def _positive_int(value: object) -> bool:
-    return type(value) is int and value >= 1
+
+class ParametersError(ValueError):
+    """Protocol parameters that are malformed or outside RULES.md §6b: a configuration error, not bad facts.
+
+    `errors` lists every problem as {"field", "message"}, the field named as in the engine's
+    parameters ("freeze_limits.spray.max_freeze_seconds"), like `FactsError`.
+    """
+
+    def __init__(self, errors: list[dict[str, str]]):
+        self.errors = errors
+        super().__init__(
+            "protocol parameters: " + "; ".join(f"{error['field']}: {error['message']}" for error in errors)
+        )
+
+
+def parameters_from_fields(values: Mapping[str, int]) -> dict:
+    """The engine's parameters dict from values by field name (`ProtocolParameters`' fields)."""
+    return {
+        "min_interval_days": values["min_interval_days"],
+        "max_interval_days": values["max_interval_days"],
+        "freeze_limits": {
+            technique: {
+                "max_freeze_seconds": values[f"{technique}_max_freeze_seconds"],
+                "max_cycles": values[f"{technique}_max_cycles"],
+            }
+            for technique in _TECHNIQUE_ORDER
+        },
+        "session_minutes": {"min": values["min_session_minutes"], "max": values["max_session_minutes"]},
+        "pregnancy_status_valid_days": values["pregnancy_status_valid_days"],
+    }
+
+
+# RULES.md §2, §6 and §6b defaults, declared in protocols.limits.
+DEFAULT_PARAMETERS: dict = parameters_from_fields(PARAMETER_DEFAULTS)
+
+
+def _section(errors: _Errors, parent: dict, key: str, name: str) -> dict:
+    """The object `parent[key]`; empty when absent or null, and an error when it is not an object."""
+    section = parent.get(key)
+    if section is None:
+        return {}
+    if not isinstance(section, dict):
+        errors.add(name, f"must be an object, not {_show(section)}")
+        return {}
+    return section
 
 
 def normalise_parameters(parameters: dict | None) -> dict:
-    """A complete, checked copy of `parameters` (missing keys from `DEFAULT_PARAMETERS`).
+    """A complete, checked copy of `parameters`; what is missing comes from `DEFAULT_PARAMETERS`.
 
-    Bad parameters are a programming or configuration error, not bad facts: they raise a plain
-    `ValueError`, never `FactsError`.
+    Every value is checked against RULES.md §6b (`protocols.limits`), so every decision is made
+    with values a clinic may set, and every value a clinic may set is accepted. Anything else
+    raises `ParametersError` naming each parameter at fault: a programming or configuration error,
+    never `FactsError`.
     """
-    given = parameters or {}
+    given = {} if parameters is None else parameters
     if not isinstance(given, dict):
-        raise ValueError("protocol parameters must be a dict")
-    minimum = given.get("min_interval_days", DEFAULT_PARAMETERS["min_interval_days"])
-    maximum = given.get("max_interval_days", DEFAULT_PARAMETERS["max_interval_days"])
-    if not (_positive_int(minimum) and _positive_int(maximum) and maximum > minimum):
-        raise ValueError(
-            f"protocol parameters: need 1 <= min_interval_days < max_interval_days, got {minimum}, {maximum}"
-        )
-    limits = {}
-    given_limits = given.get("freeze_limits") or {}
-    for technique, default in DEFAULT_PARAMETERS["freeze_limits"].items():
-        entry = {**default, **(given_limits.get(technique) or {})}
-        if not (_positive_int(entry["max_freeze_seconds"]) and _positive_int(entry["max_cycles"])):
-            raise ValueError(f"protocol parameters: bad freeze limits for {technique}: {entry}")
-        limits[technique] = {"max_freeze_seconds": entry["max_freeze_seconds"], "max_cycles": entry["max_cycles"]}
-    minutes = {**DEFAULT_PARAMETERS["session_minutes"], **(given.get("session_minutes") or {})}
-    if not (_positive_int(minutes["min"]) and _positive_int(minutes["max"]) and minutes["max"] >= minutes["min"]):
-        raise ValueError(f"protocol parameters: bad session minutes {minutes}")
-    return {
-        "min_interval_days": minimum,
-        "max_interval_days": maximum,
-        "freeze_limits": limits,
-        "session_minutes": {"min": minutes["min"], "max": minutes["max"]},
-    }
+        raise ParametersError([{"field": "parameters", "message": f"must be an object, not {_show(given)}"}])
+    errors = _Errors()
+    values = dict(PARAMETER_DEFAULTS)
+    for field in ("min_interval_days", "max_interval_days", "pregnancy_status_valid_days"):
+        if field in given:
+            values[field] = given[field]
+    freeze_limits = _section(errors, given, "freeze_limits", "freeze_limits")
+    for technique in _TECHNIQUE_ORDER:
+        entry = _section(errors, freeze_limits, technique, f"freeze_limits.{technique}")
+        for limit in ("max_freeze_seconds", "max_cycles"):
+            if limit in entry:
+                values[f"{technique}_{limit}"] = entry[limit]
+    minutes = _section(errors, given, "session_minutes", "session_minutes")
+    for end in ("min", "max"):
+        if end in minutes:
+            values[f"{end}_session_minutes"] = minutes[end]
+    for problem in parameter_problems(values):
+        errors.add(PARAMETER_NAMES[problem.field], problem.message)
+    if errors:
+        raise ParametersError(list(errors))
+    return parameters_from_fields(values)
 
 
 def _parameters_record(params: dict) -> dict:
@@ -174,10 +233,8 @@ def _parameters_record(params: dict) -> dict:
         "max_interval_days": params["max_interval_days"],
         "freeze_limits": {technique: dict(limit) for technique, limit in params["freeze_limits"].items()},
         "session_minutes": dict(params["session_minutes"]),
+        "pregnancy_status_valid_days": params["pregnancy_status_valid_days"],
     }
-
-
-_DEFAULTS = normalise_parameters(DEFAULT_PARAMETERS)
 
 
 # --- Validation -------------------------------------------------------------------------------
@@ -438,11 +495,10 @@ def _context(facts: object, params: dict) -> Context:
             errors.add("scar.diagnosis_uncertain", f"must be true or false, not {_show(diagnosis_uncertain)}")
 
     # --- history: validated and, in the same pass, what the rules need from it. Only completed
-    # sessions strictly before on_date are the past (last session, count); adverse events are
-    # kept from every entry.
+    # sessions on or before on_date are the past (last session, count; RULES.md v1.1 §5: a second
+    # freeze on the same day is 0 days after the first); adverse events are kept from every entry.
     completed = 0
     last_date: date | None = None
-    last_events: list[AdverseEventRecord] = []
     adverse_events: list[AdverseEventRecord] = []
     for i, entry in _objects(errors, "history", facts.get("history", ())):
         when, problem = _check_date(entry.get("date", _MISSING), birth_date)
@@ -472,13 +528,10 @@ def _context(facts: object, params: dict) -> Context:
                     )
                 events.append(AdverseEventRecord(when, status, code, resolved))
             adverse_events.extend(events)
-        if status == _COMPLETED and when is not None and on_date is not None and when < on_date:
+        if status == _COMPLETED and when is not None and on_date is not None and when <= on_date:
             completed += 1
             if last_date is None or when > last_date:
                 last_date = when
-                last_events = events
-            elif when == last_date:
-                last_events = last_events + events
 
     # --- assessments: only those dated on or before on_date count (see the module docstring).
     # Ties on a date: the first listed is the baseline, the last listed is the latest.
@@ -546,7 +599,6 @@ def _context(facts: object, params: dict) -> Context:
         diagnosis_uncertain=diagnosis_uncertain,
         adverse_events=tuple(adverse_events),
         last_session_date=last_date,
-        last_session_adverse_events=tuple(last_events),
         completed_sessions=completed,
         assessments_considered=considered,
         vss_baseline=_reading(baseline),
@@ -559,6 +611,9 @@ def _reading(dated_vss: tuple[date, dict] | None) -> VssReading | None:
         return None
     when, vss = dated_vss
     return VssReading(when, vss["vascularity"], vss["pigmentation"], vss["pliability"], vss["height"])
+
+
+_DEFAULTS = normalise_parameters(DEFAULT_PARAMETERS)
 
 
 # --- Evaluation -------------------------------------------------------------------------------

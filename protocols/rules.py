@@ -12,8 +12,9 @@ Adding a rule is one declaration here (`@rule(...)` on its detect function, or a
 reported: severity (block, override, warn), then code.
 
 Rules read only `Context`: the validated facts plus what several rules share, computed once by
-the engine (age, last completed session, completed session count, current medications, the
-baseline and latest VSS readings). Nothing here touches the ORM, the clock or settings.
+the engine (age, the last session and the completed session count, both from the completed
+sessions on or before on_date as RULES.md v1.1 §5 defines them, current medications, the baseline
+and latest VSS readings). Nothing here touches the ORM, the clock or settings.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from protocols.codes import (
     BodySite,
     Condition,
     Medication,
+    SessionStatus,
     SiteFinding,
 )
 
@@ -148,9 +150,8 @@ class Context:
     site_findings: frozenset[str]
     diagnosis_uncertain: bool
     adverse_events: tuple[AdverseEventRecord, ...]  # of every history entry, any status or date
-    last_session_date: date | None  # latest completed session strictly before on_date
-    last_session_adverse_events: tuple[AdverseEventRecord, ...]  # of the completed session(s) on that date
-    completed_sessions: int  # completed sessions strictly before on_date
+    last_session_date: date | None  # latest completed session on or before on_date (RULES.md v1.1 §5)
+    completed_sessions: int  # completed sessions on or before on_date
     assessments_considered: int  # assessments dated on or before on_date
     vss_baseline: VssReading | None  # earliest of those with a VSS
     vss_latest: VssReading | None  # latest of those with a VSS
@@ -216,8 +217,8 @@ class Rule:
     sources: tuple[str, ...]
     detect: Callable[[Context], str | None]
     help_text: str = ""
-    # Printed on the patient's aftercare sheet when it fires (RULES.md: WRN-01 "printed on
-    # consent and aftercare"; the patient-documents issue adds hair loss, WRN-02).
+    # Said on the consent form and the aftercare sheet, in the patient's words, when it fires
+    # (RULES.md v1.1 §5: "WRN-01, WRN-02, WRN-03, WRN-05 and WRN-09 are `printable`").
     printable: bool = False
 
     def check(self, ctx: Context) -> Finding | None:
@@ -368,7 +369,7 @@ def detect_not_indicated(ctx: Context) -> str | None:
     "ASM-01",
     BLOCK,
     "No scar assessment",
-    condition="`assessments` is empty (clinical evaluation of the scar comes before any session)",
+    condition="no assessment dated on or before `on_date` (clinical evaluation of the scar comes before any session)",
     sources="seed",
     help_text="Only assessments dated on or before on_date count: an evaluation recorded after the proposed "
     "session date does not come before it. An assessment on on_date itself (at check-in) counts.",
@@ -490,6 +491,7 @@ def detect_active_skin_disease(ctx: Context) -> str | None:
     return f"Treatment site ({ctx.body_site}) has active skin disease on the latest examination."
 
 
+_COMPLETED = SessionStatus.COMPLETED.value
 _RECOVERY_EVENTS = frozenset(
     code.value
     for code in (AdverseEvent.DERMATITIS, AdverseEvent.FROSTBITE, AdverseEvent.INFECTION, AdverseEvent.ULCERATION)
@@ -499,29 +501,34 @@ _RECOVERY_EVENTS = frozenset(
 @rule(
     "ADV-01",
     BLOCK,
-    "Unresolved adverse event from the last session",
-    condition="the last session has an unresolved adverse event `dermatitis`, `frostbite`, `infection` or "
-    "`ulceration` (no cryotherapy until the skin has recovered)",
+    "Unresolved adverse event after a session",
+    condition="any completed session on or before `on_date` has an unresolved adverse event `dermatitis`, "
+    "`frostbite`, `infection` or `ulceration` (no cryotherapy until the skin has recovered; v1.1: not only the "
+    "last session)",
     sources="seed",
-    help_text="The last session is the latest completed session before on_date; if two completed sessions "
-    "share that date, both are read. An adverse event given without `resolved` counts as unresolved.",
+    help_text="Every completed session dated on or before on_date is read, one earlier on on_date itself "
+    'included; cancelled and no-show entries and sessions after on_date are not (RULES.md: "any completed '
+    'session on or before on_date"). An adverse event given without `resolved` counts as unresolved.',
 )
 def detect_unresolved_adverse_event(ctx: Context) -> str | None:
-    if not ctx.last_session_adverse_events:
+    if not ctx.adverse_events:
         return None
-    unresolved = sorted(
-        {
-            event.code
-            for event in ctx.last_session_adverse_events
-            if not event.resolved and event.code in _RECOVERY_EVENTS
-        }
-    )
+    unresolved: dict[date, set[str]] = {}
+    for event in ctx.adverse_events:
+        if (
+            not event.resolved
+            and event.code in _RECOVERY_EVENTS
+            and event.session_status == _COMPLETED
+            and event.session_date <= ctx.on_date
+        ):
+            unresolved.setdefault(event.session_date, set()).add(event.code)
     if not unresolved:
         return None
-    return (
-        f"Unresolved {', '.join(unresolved)} after the last completed session "
-        f"{ctx.last_session_date.isoformat()}: no cryotherapy until the skin has recovered."
+    sessions = "; ".join(
+        f"{', '.join(sorted(unresolved[day]))} after the completed session of {day.isoformat()}"
+        for day in sorted(unresolved)
     )
+    return f"Unresolved {sessions}: no cryotherapy until the skin has recovered."
 
 
 # --- Overrides (relative contraindications and stops) -----------------------------------------
@@ -631,8 +638,9 @@ def detect_delicate_site(ctx: Context) -> str | None:
     "Interval shorter than {min_interval_days} days",
     condition="`on_date` is fewer than {min_interval_days} days after the last session",
     sources="seed, S7, S11",
-    help_text="Only completed sessions strictly before on_date count; cancelled and no-show entries and "
-    "sessions on or after on_date are ignored.",
+    help_text="The last session is the latest completed session dated on or before on_date (RULES.md v1.1 §5): "
+    "a second freeze on the same day is 0 days after the first, so this fires. Cancelled and no-show entries "
+    "and sessions after on_date are ignored.",
 )
 def detect_interval_too_short(ctx: Context) -> str | None:
     last = ctx.last_session_date
@@ -655,7 +663,10 @@ def _goal_reached(reading: VssReading) -> bool:
     condition="non-response: 6 or more completed sessions and STP-01 not met; or 3 or more completed sessions "
     "and the latest VSS total is less than 2 points below the baseline VSS total",
     sources="S7, S14",
-    help_text="Completed sessions are those strictly before on_date. Assessments without VSS are skipped; if "
+    help_text="Completed sessions are the history entries with status completed dated on or before on_date, "
+    'the entries the last session is taken from (RULES.md v1.1 §5: "the latest `completed` history entry on or '
+    'before `on_date`"; §2: "only `completed` count"), so a freeze earlier on on_date counts. Assessments '
+    "without VSS are skipped; if "
     "none has a VSS the rule does not fire. When only one assessment has a VSS it is both baseline and latest "
     "(no measured improvement), so the rule fires after 3 sessions: reassess before going on.",
 )
@@ -746,6 +757,7 @@ def detect_hair_bearing_site(ctx: Context) -> str | None:
     "Headache after freezing",
     condition="forehead/temple: headache after freezing",
     sources="S14",
+    printable=True,
 )
 def detect_forehead_temple(ctx: Context) -> str | None:
     if ctx.body_site not in FOREHEAD_TEMPLE_SITES:
@@ -783,6 +795,7 @@ def detect_recent_isotretinoin(ctx: Context) -> str | None:
     condition="technique `spray` or `contact` and current `anticoagulant`/`antiplatelet` or condition "
     "`bleeding_disorder` (blood-filled blisters)",
     sources="S31, S44",
+    printable=True,
 )
 def detect_surface_bleeding_risk(ctx: Context) -> str | None:
     if ctx.technique == "intralesional":
@@ -800,6 +813,8 @@ def detect_surface_bleeding_risk(ctx: Context) -> str | None:
     condition="`on_date` is more than {max_interval_days} days after the last session (overdue: repeat the "
     "assessment before treating)",
     sources="seed",
+    help_text="The last session is the latest completed session dated on or before on_date (RULES.md v1.1 §5), "
+    "as for REL-12: after a freeze earlier the same day it is 0 days, never overdue.",
 )
 def detect_overdue(ctx: Context) -> str | None:
     last = ctx.last_session_date
@@ -859,6 +874,7 @@ def detect_bulky_scar(ctx: Context) -> str | None:
     "Slow healing below the knee",
     condition="site below the knee and neither `diabetes` nor `peripheral_vascular_disease` (slow healing)",
     sources="S39, S40",
+    printable=True,
 )
 def detect_below_knee(ctx: Context) -> str | None:
     if ctx.body_site not in BELOW_KNEE_SITES:

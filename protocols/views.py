@@ -1,13 +1,18 @@
 import json
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from patients.access import Need, can, require
-from protocols import services
-from protocols.engine import FactsError
+from protocols import selectors, services
+from protocols.engine import FactsError, ParametersError
+from protocols.forms import ProtocolParametersForm
+from protocols.models import ProtocolParameters
 from protocols.rules import RULES, SOURCES
 
 
@@ -18,6 +23,35 @@ def rule_catalogue(request: HttpRequest) -> HttpResponse:
         for rule in RULES  # already in report order: severity (rules.SEVERITY_RANK), then code
     ]
     return render(request, "protocols/rule_catalogue.html", {"rules": rules, "sources": SOURCES})
+
+
+@require_http_methods(["GET", "POST"])
+def protocol_parameters(request: HttpRequest) -> HttpResponse:
+    """RULES.md §6b: clinic staff read the parameters in force and their change log; clinicians change them."""
+    require(request.user, Need.READ)
+    parameters = ProtocolParameters.current()
+    form = None
+    if request.method == "POST":
+        require(request.user, Need.CLINICAL_WRITE)
+        form = ProtocolParametersForm(request.POST, instance=ProtocolParameters.current())
+        if form.is_valid():
+            try:
+                services.protocol_parameters_change(
+                    user=request.user, values=form.parameter_values(), reason=form.cleaned_data["reason"]
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(request, "Protocol parameters saved; the change is logged below.")
+                return redirect("protocols:parameters")
+    elif can(request.user, Need.CLINICAL_WRITE):
+        form = ProtocolParametersForm(instance=parameters)
+    context = {
+        "rows": selectors.parameter_rows(parameters),
+        "changes": selectors.parameter_changes(),
+        "form": form,
+    }
+    return render(request, "protocols/parameters.html", context)
 
 
 def _json_errors(errors: list[dict], status: int) -> JsonResponse:
@@ -46,4 +80,6 @@ def api_evaluate(request: HttpRequest) -> JsonResponse:
         decision = services.protocol_evaluate(facts)
     except FactsError as error:
         return _json_errors(error.errors, 400)
+    except ParametersError as error:  # the clinic's parameters, not the request, are at fault
+        return _json_errors(error.errors, 500)
     return JsonResponse(decision)

@@ -23,6 +23,14 @@ def scar_decision(*, scar: Scar, on_date: date, technique: str, stage: str = Sta
     return facts, protocol_evaluate(facts)
 
 
+def scar_decision_or_errors(*, scar: Scar, on_date: date, technique: str = Technique.CONTACT) -> dict:
+    """The scheduling decision for a page to show, or {"errors": [...]} when the record cannot be decided on."""
+    try:
+        return scar_decision(scar=scar, on_date=on_date, technique=technique)[1]
+    except FactsError as error:
+        return {"errors": error.errors}
+
+
 @transaction.atomic
 def evaluation_record(*, scar: Scar, on_date: date, technique: str, stage: str, purpose: str, user) -> Evaluation:
     """Evaluate from the current records and store exactly what the engine said."""

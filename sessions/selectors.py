@@ -8,7 +8,7 @@ from django.utils import timezone
 from patients.models import Scar
 from protocols import window
 from protocols.models import ProtocolParameters
-from protocols.window import Window
+from protocols.window import Window, WindowState
 from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, TreatmentSession
 
 
@@ -31,12 +31,13 @@ def scar_window(*, scar: Scar) -> Window | None:
 
 
 def scar_booking_range(*, scar: Scar, today: date) -> tuple[Window | None, date, date]:
-    """(window, earliest, latest) to offer slots in: the scar's window, or before its first session
-    the days from today to the protocol's longest interval."""
+    """(window, earliest, latest) to offer slots in: the scar's window; before its first session, or
+    once the window has closed, the days from today to the protocol's longest interval."""
     window = scar_window(scar=scar)
-    if window is not None:
+    if window is not None and window.state(today) != WindowState.OVERDUE:
         return window, window.earliest, window.latest
-    return None, today, today + timedelta(days=ProtocolParameters.current().max_interval_days)
+    # Before the first session, or once the window has closed: from today.
+    return window, today, today + timedelta(days=ProtocolParameters.current().max_interval_days)
 
 
 def scar_course(*, scar: Scar) -> list[TreatmentSession]:

@@ -1,4 +1,5 @@
-"""The engine's pages in the application: the rule catalogue and the JSON API."""
+"""The engine's pages in the application: the rule catalogue and the JSON API (the parameters page has its
+own module, test_parameters_page)."""
 
 import json
 
@@ -48,3 +49,18 @@ def test_api_needs_a_logged_in_clinic_user(client, outsider):
 
 def test_api_only_accepts_post(clinician_client):
     assert clinician_client.get(reverse("protocols:api_evaluate")).status_code == 405
+
+
+def test_api_names_clinic_parameters_outside_rules_md(clinician_client, monkeypatch):
+    from protocols import services
+
+    monkeypatch.setattr(services, "clinic_parameters", lambda: {"pregnancy_status_valid_days": 365})
+
+    response = _api(clinician_client, json.dumps(make_facts()))
+
+    assert response.status_code == 500
+    assert response.json()["errors"][0]["field"] == "pregnancy_status_valid_days"
+
+
+def test_decisions_record_the_ruleset_of_rules_md_v1_1(clinician_client):
+    assert _api(clinician_client, json.dumps(make_facts())).json()["ruleset"] == "cryocare-rules/1.1"

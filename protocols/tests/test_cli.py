@@ -111,6 +111,23 @@ def test_invalid_single_document_names_the_field_and_exits_2(tmp_path):
     assert out.getvalue() == ""
 
 
+@pytest.mark.parametrize("document", [make_facts(), [make_facts()]], ids=["single", "array"])
+def test_parameters_outside_rules_md_stop_the_command_naming_the_parameter(tmp_path, monkeypatch, document):
+    # The database refuses such a row; a parameters dict from elsewhere must still be named, not decided with.
+    from protocols import services
+    from protocols.management.commands import protocol_evaluate
+
+    out_of_bounds = clinic_parameters() | {"max_interval_days": 90}
+    monkeypatch.setattr(services, "clinic_parameters", lambda: out_of_bounds)
+    monkeypatch.setattr(protocol_evaluate, "clinic_parameters", lambda: out_of_bounds)
+
+    with pytest.raises(CommandError) as caught:
+        run(write(tmp_path, document))
+
+    assert caught.value.returncode == 1
+    assert "max_interval_days: must be 28–56 days (RULES.md §6b), not 90" in str(caught.value)
+
+
 def test_invalid_json_exits_2(tmp_path):
     with pytest.raises(CommandError) as caught:
         run(write(tmp_path, '{"schema": "cryocare.facts/1",'))

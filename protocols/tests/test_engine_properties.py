@@ -221,7 +221,8 @@ def test_window_and_interval_rules_agree(facts):
     decision = evaluate(facts)
     found = {finding["code"] for finding in decision["findings"]}
     on_date = facts["on_date"]
-    completed_before = [s["date"] for s in facts["history"] if s["status"] == "completed" and s["date"] < on_date]
+    # RULES.md v1.1 §5: the last session is the latest completed entry on or before on_date.
+    completed_before = [s["date"] for s in facts["history"] if s["status"] == "completed" and s["date"] <= on_date]
 
     if not completed_before:
         assert decision["window"] is None

@@ -5,12 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
-PURE = {"protocols", "protocols.engine", "protocols.rules", "protocols.codes", "protocols.window"}
+PURE = {"protocols", "protocols.engine", "protocols.rules", "protocols.codes", "protocols.window", "protocols.limits"}
 PROJECT_PACKAGES = {"clinic", "cryocare", "documents", "patients", "protocols", "sessions"}
 
 _SCRIPT = """
 import json, sys
-import protocols.engine, protocols.window
+import protocols.engine, protocols.window, protocols.limits
 print(json.dumps(sorted(name for name in sys.modules if name.split(".")[0] in {packages!r})))
 """
 

@@ -2,7 +2,10 @@
 
 The baseline document (`make_facts()`) is eligible with no findings; each case changes as little as
 possible. The tables at the top cover every rule both ways (checked by a test); the functions below
-them pin the edges and the detail text.
+them pin the edges and the detail text. Cases whose id starts with `v1_1_` are the changes of
+RULES.md v1.1 §5 ("Last session" = the latest completed entry on or before on_date; ADV-01 reads
+every completed session on or before on_date), each beside its boundary: the same day, the day
+before, the day after.
 """
 
 from datetime import date
@@ -88,6 +91,21 @@ FIRES = [
         {"history": [session("2025-03-03", adverse_events=[{"code": "ulceration"}])]},
         "event_without_resolved_counts_as_unresolved",
     ),
+    (
+        "ADV-01",
+        {"history": [session("2025-01-06", adverse_events=[("frostbite", False)]), session("2025-03-03")]},
+        "v1_1_unresolved_frostbite_on_an_older_session",
+    ),
+    (
+        "ADV-01",
+        {"history": [session("2025-03-03"), session("2025-03-24", adverse_events=[("infection", False)])]},
+        "v1_1_unresolved_infection_after_a_freeze_earlier_on_on_date",
+    ),
+    (
+        "ADV-01",
+        {"history": [session("2025-03-03"), session("2025-03-23", adverse_events=[("dermatitis", False)])]},
+        "unresolved_dermatitis_after_a_freeze_the_day_before",
+    ),
     ("REL-01", {"patient__conditions": ["multiple_myeloma"]}, "multiple_myeloma"),
     ("REL-02", {"patient__conditions": ["immunodeficiency"]}, "immunodeficiency"),
     ("REL-03", {"patient__conditions": ["pyoderma_gangrenosum"]}, "pyoderma_gangrenosum"),
@@ -126,6 +144,8 @@ FIRES = [
     ("REL-11", {"scar__body_site": "lip_vermilion"}, "lip_vermilion"),
     ("REL-11", {"scar__body_site": "finger"}, "finger"),
     ("REL-12", {"history": [session("2025-03-04")]}, "twenty_days_after_last_session"),
+    ("REL-12", {"history": [session("2025-03-23")]}, "last_session_the_day_before"),
+    ("REL-12", {"history": [session("2025-03-03"), session("2025-03-24")]}, "v1_1_second_freeze_on_the_same_day"),
     (
         "REL-13",
         {
@@ -141,6 +161,14 @@ FIRES = [
             "assessments": [assessment("2024-09-16", 3, 2, 4, 3), assessment("2025-03-03", 1, 1, 2, 1)],
         },
         "six_sessions_and_goal_not_reached",
+    ),
+    (
+        "REL-13",
+        {
+            "history": [*sessions_every(28, 2), session("2025-03-24")],
+            "assessments": [assessment("2025-02-03", 2, 1, 3, 2), assessment("2025-03-03", 2, 1, 3, 2)],
+        },
+        "v1_1_a_freeze_earlier_on_on_date_is_the_third_completed_session",
     ),
     ("STP-01", {"assessments": [assessment("2025-03-03", 1, 1, 1, 0)]}, "height_0_and_pliability_1"),
     ("WRN-01", {"patient__fitzpatrick": 4}, "fitzpatrick_4"),
@@ -168,6 +196,11 @@ FIRES = [
     ),
     ("WRN-05", {"technique": "spray", "patient__conditions": ["bleeding_disorder"]}, "spray_with_bleeding_disorder"),
     ("WRN-06", {"history": [session("2025-02-09")]}, "forty_three_days_after_last_session"),
+    (
+        "WRN-06",
+        {"history": [session("2025-02-09"), session("2025-03-25")]},
+        "a_completed_session_the_day_after_is_not_the_last_session",
+    ),
     ("WRN-07", {"scar__onset_date": "2024-09-25"}, "hypertrophic_scar_one_day_short_of_6_months"),
     ("WRN-08", {"scar__height_mm": 5.5}, "contact_on_a_scar_over_5_mm"),
     ("WRN-08", {"technique": "spray", "scar__height_mm": 6}, "spray_on_a_scar_over_5_mm"),
@@ -183,6 +216,7 @@ DOES_NOT_FIRE = [
     ("IND-01", {"scar__morphology": "keloid"}, "keloid_is_an_indication"),
     ("IND-01", {"scar__morphology": "hypertrophic"}, "hypertrophic_is_an_indication"),
     ("ASM-01", {"assessments": [assessment("2025-03-24", vss=False)]}, "assessment_without_vss_on_on_date"),
+    ("ASM-01", {"assessments": [assessment("2025-03-23"), assessment("2025-03-25")]}, "assessment_the_day_before"),
     ("ABS-01", {"patient__conditions": ["diabetes"]}, "other_condition_is_not_cold_urticaria"),
     ("ABS-02", {"patient__conditions": ["cryofibrinogenemia"]}, "cryofibrinogenemia_is_not_cryoglobulinemia"),
     ("ABS-03", {"patient__conditions": ["cryoglobulinemia"]}, "cryoglobulinemia_is_not_cryofibrinogenemia"),
@@ -213,8 +247,13 @@ DOES_NOT_FIRE = [
     ),
     (
         "ADV-01",
-        {"history": [session("2025-01-06", adverse_events=[("frostbite", False)]), session("2025-03-03")]},
-        "unresolved_frostbite_on_an_earlier_session",
+        {"history": [session("2025-01-06", adverse_events=[("frostbite", True)]), session("2025-03-03")]},
+        "frostbite_on_an_older_session_resolved",
+    ),
+    (
+        "ADV-01",
+        {"history": [session("2025-01-06", "no_show", adverse_events=[("frostbite", False)]), session("2025-03-03")]},
+        "unresolved_frostbite_on_an_older_no_show_entry",
     ),
     (
         "ADV-01",
@@ -223,8 +262,13 @@ DOES_NOT_FIRE = [
     ),
     (
         "ADV-01",
-        {"history": [session("2025-03-03"), session("2025-03-24", adverse_events=[("frostbite", False)])]},
-        "unresolved_frostbite_on_a_session_dated_on_date",
+        {"history": [session("2025-03-03"), session("2025-03-24", "cancelled", adverse_events=[("frostbite", False)])]},
+        "unresolved_frostbite_on_an_entry_cancelled_on_on_date",
+    ),
+    (
+        "ADV-01",
+        {"history": [session("2025-03-03"), session("2025-03-25", adverse_events=[("frostbite", False)])]},
+        "unresolved_frostbite_on_a_completed_session_the_day_after",
     ),
     ("REL-01", {"patient__conditions": ["immunodeficiency"]}, "immunodeficiency_is_not_myeloma"),
     ("REL-02", {"patient__conditions": ["multiple_myeloma"]}, "myeloma_is_not_immunodeficiency"),
@@ -254,6 +298,16 @@ DOES_NOT_FIRE = [
     ("REL-11", {"scar__body_site": "hand"}, "hand_is_not_delicate"),
     ("REL-12", {"history": [session("2025-03-03")]}, "twenty_one_days_after_last_session"),
     (
+        "REL-12",
+        {"history": [session("2025-03-03"), session("2025-03-25")]},
+        "a_completed_session_the_day_after_is_not_the_last_session",
+    ),
+    (
+        "REL-12",
+        {"history": [session("2025-03-03"), session("2025-03-24", "cancelled")]},
+        "an_entry_cancelled_on_the_same_day_is_not_a_session",
+    ),
+    (
         "REL-13",
         {
             "history": sessions_every(28, 3),
@@ -268,6 +322,14 @@ DOES_NOT_FIRE = [
             "assessments": [assessment("2025-02-03", 2, 1, 3, 2), assessment("2025-03-03", 2, 1, 3, 2)],
         },
         "two_sessions_and_no_change",
+    ),
+    (
+        "REL-13",
+        {
+            "history": [*sessions_every(28, 2), session("2025-03-25")],
+            "assessments": [assessment("2025-02-03", 2, 1, 3, 2), assessment("2025-03-03", 2, 1, 3, 2)],
+        },
+        "a_completed_session_the_day_after_is_not_counted",
     ),
     ("STP-01", {"assessments": [assessment("2025-03-03", 1, 1, 2, 0)]}, "height_0_but_pliability_2"),
     ("STP-01", {"assessments": [assessment("2025-03-03", 1, 1, 0, 1)]}, "pliability_0_but_height_1"),
@@ -291,6 +353,16 @@ DOES_NOT_FIRE = [
         "contact_after_antiplatelet_stopped",
     ),
     ("WRN-06", {"history": [session("2025-02-10")]}, "forty_two_days_after_last_session"),
+    (
+        "WRN-06",
+        {"history": [session("2025-02-09"), session("2025-03-24")]},
+        "v1_1_a_freeze_earlier_on_on_date_is_the_last_session",
+    ),
+    (
+        "WRN-06",
+        {"history": [session("2025-02-09"), session("2025-03-23")]},
+        "a_freeze_the_day_before_is_the_last_session",
+    ),
     ("WRN-07", {"scar__onset_date": "2024-09-24"}, "hypertrophic_scar_exactly_6_months_old"),
     ("WRN-07", {"scar__morphology": "keloid", "scar__onset_date": "2025-01-01"}, "young_keloid"),
     ("WRN-07", {"scar__onset_date": None}, "onset_unknown"),
@@ -467,7 +539,7 @@ def test_decision_has_the_documented_shape():
     decision = decide(history=[session("2025-03-03")], on_date="2025-03-20", patient__conditions=[])
 
     assert decision["schema"] == "cryocare.decision/1"
-    assert decision["ruleset"] == "cryocare-rules/1"
+    assert decision["ruleset"] == "cryocare-rules/1.1"
     assert decision["findings"] == [
         {
             "code": "REL-12",
@@ -481,6 +553,7 @@ def test_decision_has_the_documented_shape():
     assert decision["window"] == {"earliest": "2025-03-24", "latest": "2025-04-14"}
     assert (decision["on_date"], decision["stage"], decision["technique"]) == ("2025-03-20", "schedule", "contact")
     assert decision["parameters"]["min_interval_days"] == 21
+    assert decision["parameters"]["pregnancy_status_valid_days"] == 30
 
 
 # --- Details name what triggered the rule ------------------------------------------------------
@@ -496,10 +569,27 @@ def test_hypersensitivity_finding_names_the_event_and_session_date():
     assert finding(decision, "ABS-06")["detail"] == "Urticaria recorded after the session of 2024-12-02 (no_show)."
 
 
-def test_adverse_event_finding_names_the_event_and_last_session_date():
+def test_adverse_event_finding_names_the_event_and_session_date():
     decision = decide(history=[session("2025-03-03", adverse_events=[("ulceration", False), ("frostbite", False)])])
     detail = finding(decision, "ADV-01")["detail"]
-    assert detail.startswith("Unresolved frostbite, ulceration after the last completed session 2025-03-03")
+    assert detail == (
+        "Unresolved frostbite, ulceration after the completed session of 2025-03-03: "
+        "no cryotherapy until the skin has recovered."
+    )
+
+
+def test_adv_01_names_every_session_with_an_unresolved_event_oldest_first():
+    decision = decide(
+        history=[
+            session("2025-03-03", adverse_events=[("dermatitis", False), ("blister", False)]),
+            session("2025-01-06", adverse_events=[("frostbite", False), ("infection", True)]),
+            session("2025-02-03"),
+        ]
+    )
+    assert finding(decision, "ADV-01")["detail"] == (
+        "Unresolved frostbite after the completed session of 2025-01-06; dermatitis after the completed session "
+        "of 2025-03-03: no cryotherapy until the skin has recovered."
+    )
 
 
 def test_adv_01_reads_every_completed_session_on_the_last_date():
@@ -658,17 +748,24 @@ def test_rel_13_fires_after_3_sessions_when_the_only_vss_is_the_baseline():
     assert "REL-13" in codes(decision)
 
 
-def test_rel_13_counts_only_completed_sessions_before_on_date():
+def test_rel_13_counts_only_completed_sessions_on_or_before_on_date():
     history = [
         session("2025-01-06"),
         session("2025-02-03", "cancelled"),
         session("2025-02-10", "no_show"),
         session("2025-03-03"),
-        session("2025-03-24"),
+        session("2025-03-24", "cancelled"),
+        session("2025-03-25"),
         session("2025-04-14"),
     ]
     flat = [assessment("2025-01-06", 2, 1, 3, 2), assessment("2025-03-03", 2, 1, 3, 2)]
     assert "REL-13" not in codes(decide(history=history, assessments=flat))
+
+
+def test_rel_13_counts_a_freeze_earlier_on_on_date():
+    history = [session("2025-01-06"), session("2025-03-03"), session("2025-03-24")]
+    flat = [assessment("2025-01-06", 2, 1, 3, 2), assessment("2025-03-03", 2, 1, 3, 2)]
+    assert finding(decide(history=history, assessments=flat), "REL-13")["detail"].startswith("3 completed sessions")
 
 
 def test_rel_13_at_6_sessions_fires_for_goal_not_reached_even_with_good_improvement():
@@ -712,3 +809,14 @@ def test_only_the_patient_facing_warnings_are_printable():
 
     printable = {f["code"]: f["printable"] for f in decision["findings"]}
     assert printable == {"REL-12": False, "WRN-01": True, "WRN-02": True}
+
+
+def test_the_printable_warnings_are_those_of_rules_md_v1_1():
+    # RULES.md v1.1 §5: "WRN-01, WRN-02, WRN-03, WRN-05 and WRN-09 are `printable`".
+    assert {rule.code for rule in RULES if rule.printable} == {"WRN-01", "WRN-02", "WRN-03", "WRN-05", "WRN-09"}
+
+
+def test_rule_conditions_say_what_rules_md_v1_1_says():
+    # The two conditions v1.1 reworded, as the catalogue shows them.
+    assert RULES_BY_CODE["ASM-01"].condition.startswith("no assessment dated on or before `on_date`")
+    assert RULES_BY_CODE["ADV-01"].condition.startswith("any completed session on or before `on_date` has")

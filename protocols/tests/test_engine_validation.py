@@ -5,7 +5,17 @@ import math
 
 import pytest
 
-from protocols.engine import FactsError, evaluate, evaluate_many, validate
+from protocols.engine import (
+    DEFAULT_PARAMETERS,
+    PARAMETER_NAMES,
+    FactsError,
+    ParametersError,
+    evaluate,
+    evaluate_many,
+    parameters_from_fields,
+    validate,
+)
+from protocols.limits import BOUNDS, PARAMETER_BOUNDS, PARAMETER_DEFAULTS, PARAMETER_FIELDS
 from protocols.tests.factories_facts import DROP, make_facts, session
 
 
@@ -276,19 +286,130 @@ def test_evaluate_many_puts_errors_in_the_place_of_an_invalid_document():
     assert results[3]["outcome"] == "needs_override"
 
 
+# --- Parameters: any value RULES.md §6b allows is accepted, anything else is named ----------------
+
+BAD_PARAMETERS = [
+    ({"min_interval_days": 0}, ["min_interval_days"], "zero_minimum"),
+    ({"min_interval_days": 13}, ["min_interval_days"], "minimum_one_below_14"),
+    ({"min_interval_days": 42, "max_interval_days": 21}, ["min_interval_days", "max_interval_days"], "swapped"),
+    ({"min_interval_days": 28, "max_interval_days": 28}, ["min_interval_days"], "minimum_not_below_maximum"),
+    ({"max_interval_days": "42"}, ["max_interval_days"], "maximum_as_string"),
+    ({"max_interval_days": 57}, ["max_interval_days"], "maximum_one_above_56"),
+    ({"freeze_limits": {"spray": {"max_freeze_seconds": 21}}}, ["freeze_limits.spray.max_freeze_seconds"], "looser"),
+    ({"freeze_limits": {"contact": {"max_freeze_seconds": 4}}}, ["freeze_limits.contact.max_freeze_seconds"], "4_s"),
+    ({"freeze_limits": {"intralesional": {"max_cycles": 3}}}, ["freeze_limits.intralesional.max_cycles"], "3_cycles"),
+    ({"freeze_limits": {"spray": {"max_cycles": 0}}}, ["freeze_limits.spray.max_cycles"], "no_cycle"),
+    ({"freeze_limits": [20, 30, 90]}, ["freeze_limits"], "freeze_limits_not_an_object"),
+    ({"freeze_limits": {"contact": 30}}, ["freeze_limits.contact"], "technique_limits_not_an_object"),
+    ({"session_minutes": {"min": 16}}, ["session_minutes.min"], "session_minimum_above_15"),
+    ({"session_minutes": {"max": 46}}, ["session_minutes.max"], "session_maximum_above_45"),
+    ({"pregnancy_status_valid_days": 0}, ["pregnancy_status_valid_days"], "pregnancy_status_0_days"),
+    ({"pregnancy_status_valid_days": 91}, ["pregnancy_status_valid_days"], "pregnancy_status_91_days"),
+    ({"pregnancy_status_valid_days": True}, ["pregnancy_status_valid_days"], "pregnancy_status_true"),
+    ({"pregnancy_status_valid_days": None}, ["pregnancy_status_valid_days"], "pregnancy_status_null"),
+]
+
+
 @pytest.mark.parametrize(
-    "parameters",
-    [{"min_interval_days": 0}, {"min_interval_days": 42, "max_interval_days": 21}, {"max_interval_days": "42"}],
-    ids=["zero_minimum", "minimum_above_maximum", "maximum_as_string"],
+    ("parameters", "named"), [(p, n) for p, n, _ in BAD_PARAMETERS], ids=[i for _, _, i in BAD_PARAMETERS]
 )
-def test_bad_parameters_are_a_value_error_not_a_facts_error(parameters):
-    with pytest.raises(ValueError) as caught:
+def test_bad_parameters_raise_parameters_error_naming_each_parameter(parameters, named):
+    with pytest.raises(ParametersError) as caught:
         evaluate(make_facts(), parameters)
-    assert not isinstance(caught.value, FactsError)
+
+    assert [error["field"] for error in caught.value.errors] == named
+    assert isinstance(caught.value, ValueError) and not isinstance(caught.value, FactsError)
+
+
+def test_parameters_error_gives_the_bound_and_the_value():
+    with pytest.raises(ParametersError) as caught:
+        evaluate_many([make_facts()], {"min_interval_days": 30})
+
+    assert caught.value.errors == [
+        {"field": "min_interval_days", "message": "must be 14–28 days (RULES.md §6b), not 30"}
+    ]
+    assert str(caught.value) == "protocol parameters: min_interval_days: must be 14–28 days (RULES.md §6b), not 30"
+
+
+def test_parameters_that_are_not_an_object_are_named():
+    with pytest.raises(ParametersError) as caught:
+        evaluate(make_facts(), [21, 42])
+    assert caught.value.errors[0]["field"] == "parameters"
+
+
+EDGES = [(bound.field, edge) for bound in PARAMETER_BOUNDS for edge in (bound.low, bound.high)]
+
+
+@pytest.mark.parametrize(("field", "value"), EDGES, ids=[f"{field}_{value}" for field, value in EDGES])
+def test_every_bound_at_its_edge_is_accepted_and_recorded(field, value):
+    parameters = parameters_from_fields(PARAMETER_DEFAULTS | {field: value})
+
+    decision = evaluate(make_facts(history=[session("2025-03-03"), session("2025-03-24")]), parameters)
+
+    assert decision["parameters"] == parameters
+    assert "REL-12" in [f["code"] for f in decision["findings"]]
+
+
+PAST = [(bound.field, past) for bound in PARAMETER_BOUNDS for past in (bound.low - 1, bound.high + 1) if past >= 0]
+
+
+@pytest.mark.parametrize(("field", "value"), PAST, ids=[f"{field}_{value}" for field, value in PAST])
+def test_one_past_each_bound_is_refused_on_that_parameter(field, value):
+    parameters = parameters_from_fields(PARAMETER_DEFAULTS | {field: value})
+
+    with pytest.raises(ParametersError) as caught:
+        evaluate(make_facts(), parameters)
+
+    assert [error["field"] for error in caught.value.errors] == [PARAMETER_NAMES[field]]
+    bound = BOUNDS[field]
+    assert f"{bound.low}–{bound.high}" in caught.value.errors[0]["message"]
+
+
+@pytest.mark.parametrize("corner", ["low", "high"])
+def test_the_strictest_and_the_loosest_settings_decide_without_error(corner):
+    values = {bound.field: getattr(bound, corner) for bound in PARAMETER_BOUNDS}
+    parameters = parameters_from_fields(values)
+
+    decisions = evaluate_many([make_facts(), make_facts(on_date="2025-05-30"), make_facts(history=[])], parameters)
+
+    assert all("outcome" in decision for decision in decisions)
+    assert decisions[0]["parameters"]["min_interval_days"] == values["min_interval_days"]
+
+
+def test_partial_parameters_take_the_rest_from_the_defaults():
+    decision = evaluate(make_facts(), {"freeze_limits": {"spray": {"max_cycles": 2}}, "pregnancy_status_valid_days": 7})
+
+    assert decision["parameters"] == DEFAULT_PARAMETERS | {
+        "freeze_limits": DEFAULT_PARAMETERS["freeze_limits"] | {"spray": {"max_freeze_seconds": 20, "max_cycles": 2}},
+        "pregnancy_status_valid_days": 7,
+    }
+
+
+def test_every_parameter_lands_where_its_engine_name_says():
+    assert set(PARAMETER_NAMES) == set(PARAMETER_FIELDS)
+    numbered = parameters_from_fields({field: n for n, field in enumerate(PARAMETER_FIELDS)})
+    for n, field in enumerate(PARAMETER_FIELDS):
+        node = numbered
+        for key in PARAMETER_NAMES[field].split("."):
+            node = node[key]
+        assert node == n, field
+
+
+def test_default_parameters_are_those_of_rules_md():
+    assert DEFAULT_PARAMETERS == {
+        "min_interval_days": 21,
+        "max_interval_days": 42,
+        "freeze_limits": {
+            "spray": {"max_freeze_seconds": 20, "max_cycles": 3},
+            "contact": {"max_freeze_seconds": 30, "max_cycles": 3},
+            "intralesional": {"max_freeze_seconds": 90, "max_cycles": 2},
+        },
+        "session_minutes": {"min": 10, "max": 30},
+        "pregnancy_status_valid_days": 30,
+    }
 
 
 def test_default_parameters_have_the_shape_and_values_of_the_clinic_model():
-    from protocols.engine import DEFAULT_PARAMETERS
     from protocols.models import ProtocolParameters
 
     assert ProtocolParameters().as_engine_parameters() == DEFAULT_PARAMETERS

@@ -1,4 +1,5 @@
-"""The next-session window and the interval rules (REL-12, WRN-06) built on the last completed session."""
+"""The next-session window and the interval rules (REL-12, WRN-06) built on the last session: the latest
+completed one on or before on_date (RULES.md v1.1 §5)."""
 
 import pytest
 
@@ -85,12 +86,26 @@ def test_only_completed_sessions_count_for_the_last_session():
     assert "WRN-06" not in codes(decision)
 
 
-def test_sessions_on_or_after_on_date_are_not_the_last_session():
+def test_a_completed_session_on_on_date_is_the_last_session():
+    # RULES.md v1.1 §5: "a second freeze on the same day is 0 days after the first".
     history = [session("2025-03-03"), session("2025-03-24"), session("2025-04-07")]
+    decision = decide("2025-03-24", history)
+
+    assert decision["window"] == {"earliest": "2025-04-14", "latest": "2025-05-05"}
+    assert finding(decision, "REL-12")["detail"] == "Last completed session 2025-03-24 (0 days before 2025-03-24)."
+    assert "WRN-06" not in codes(decision)
+
+
+def test_sessions_after_on_date_are_not_the_last_session():
+    history = [session("2025-03-03"), session("2025-03-25"), session("2025-04-07")]
     decision = decide("2025-03-24", history)
 
     assert decision["window"] == {"earliest": "2025-03-24", "latest": "2025-04-14"}
     assert "REL-12" not in codes(decision)
+
+
+def test_only_sessions_after_on_date_means_no_window():
+    assert decide("2025-03-24", [session("2025-03-25")])["window"] is None
 
 
 def test_history_order_does_not_matter():

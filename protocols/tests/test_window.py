@@ -143,7 +143,7 @@ def test_intervals_are_keyword_only():
 
 @pytest.mark.parametrize(
     "parameters",
-    [None, {"min_interval_days": 14, "max_interval_days": 28}, {"min_interval_days": 400, "max_interval_days": 500}],
+    [None, {"min_interval_days": 14, "max_interval_days": 28}, {"min_interval_days": 28, "max_interval_days": 56}],
 )
 def test_the_engine_reports_the_same_window(parameters):
     facts = make_facts(on_date="2025-03-20", history=[session("2025-03-03")], assessments=[assessment("2025-03-01")])

@@ -2,6 +2,7 @@ import datetime
 import re
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
@@ -360,3 +361,34 @@ def test_the_next_visit_can_be_booked_while_todays_is_in_progress(treated_scar, 
         treated_scar, clinician, room, clinician, datetime.date(2026, 11, 30), reason="Next visit booked early"
     )
     assert following.status == AppointmentStatus.SCHEDULED
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 24, 7, tzinfo=UTC), tick=False)
+def test_the_booking_page_of_a_blocked_scar_shows_the_rule_and_offers_no_slot(client, clinic_admin, treated_scar, room):
+    ConditionFactory(patient=treated_scar.patient, code="raynaud")
+    client.force_login(clinic_admin)
+    response = client.get(reverse("sessions:book", args=[treated_scar.pk]))
+    assert response.context["decision"]["outcome"] == "blocked" and response.context["slots"] == []
+    assert "ABS-05" in response.content.decode() and "no slot is offered" in response.content.decode()
+
+
+@time_machine.travel(datetime.datetime(2026, 11, 24, 7, tzinfo=UTC), tick=False)
+def test_the_booking_page_of_an_eligible_scar_offers_slots_in_its_window(client, clinic_admin, treated_scar, room):
+    client.force_login(clinic_admin)
+    response = client.get(reverse("sessions:book", args=[treated_scar.pk]))
+    assert response.context["decision"]["outcome"] == "eligible"
+    slots = response.context["slots"]
+    assert slots and all(
+        datetime.date(2026, 11, 24) <= s.starts_at.date() <= datetime.date(2026, 12, 14) for s in slots
+    )
+
+
+@time_machine.travel(datetime.datetime(2027, 1, 4, 7, tzinfo=UTC), tick=False)
+def test_an_overdue_scar_is_offered_slots_from_today_and_told_to_repeat_the_assessment(
+    client, clinic_admin, treated_scar, room
+):
+    client.force_login(clinic_admin)  # logged in at the moved clock, so the session has not expired
+    response = client.get(reverse("sessions:book", args=[treated_scar.pk]))
+    body = response.content.decode()
+    assert "The window closed on 2026-12-14: repeat the assessment" in body
+    assert response.context["slots"][0].starts_at.date() == datetime.date(2027, 1, 4)

@@ -12,7 +12,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinic.models import Clinic, Room
 from patients.access import Need, access
 from patients.models import Scar, ScarStatus
-from sessions import selectors, services
+from protocols.models import Outcome
+from protocols.window import WindowState
+from sessions import decisions, selectors, services
 from sessions.forms import (
     AddendumForm,
     AdverseEventForm,
@@ -76,19 +78,25 @@ def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
             else:
                 messages.success(request, f"Booked for {timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}.")
             return redirect("sessions:appointment", appointment.pk)
-    slots = find_slots(
-        patient=patient,
-        earliest=earliest,
-        latest=latest,
-        minutes=clinic.default_visit_minutes,
-        now=timezone.now(),
-        limit=12,
-    )
+    # The scar's decision comes first: a blocked scar is offered no slot.
+    decision = decisions.scar_decision_or_errors(scar=scar, on_date=max(earliest, today))
+    slots = []
+    if decision.get("outcome") not in (Outcome.BLOCKED, None):
+        slots = find_slots(
+            patient=patient,
+            earliest=earliest,
+            latest=latest,
+            minutes=clinic.default_visit_minutes,
+            now=timezone.now(),
+            limit=12,
+        )
     context = {
         "scar": scar,
         "patient": patient,
         "form": form,
         "window": window,
+        "overdue": window is not None and window.state(today) == WindowState.OVERDUE,
+        "decision": decision,
         "earliest": earliest,
         "latest": latest,
         "slots": slots,

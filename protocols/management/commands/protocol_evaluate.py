@@ -7,7 +7,8 @@ parameters (`protocols.services`).
 Exit status 2, with the reason on stderr and no traceback, when the file is missing, the JSON is
 malformed or the single document is invalid. For an array, an invalid document's place holds
 `{"errors": [{"field": ..., "message": ...}]}`, the others are decided, and the exit status is 2
-if any was invalid.
+if any was invalid. Protocol parameters outside RULES.md §6b (which the database refuses) stop the
+command with exit status 1 and each parameter at fault named on stderr.
 """
 
 import json
@@ -15,7 +16,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from protocols.engine import FactsError, evaluate_many, validate
+from protocols.engine import FactsError, ParametersError, evaluate_many, validate
 from protocols.services import clinic_parameters, protocol_evaluate
 
 INVALID_INPUT = 2
@@ -36,7 +37,13 @@ class Command(BaseCommand):
         parser.add_argument("path", help="a JSON file holding one facts document or an array of them; - for stdin")
 
     def handle(self, *args, path, **options):
-        text = self._read(path, options.get("stdin") or sys.stdin)
+        try:
+            self._evaluate(path, options.get("stdin") or sys.stdin)
+        except ParametersError as error:
+            raise CommandError(f"The clinic's protocol parameters are invalid:\n{_describe(error.errors)}") from None
+
+    def _evaluate(self, path: str, stdin) -> None:
+        text = self._read(path, stdin)
         try:
             document = json.loads(text)
         except json.JSONDecodeError as error:
