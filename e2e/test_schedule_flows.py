@@ -114,16 +114,15 @@ def test_admin_books_from_the_worklist_and_the_clinician_treats_and_prints(brows
         phone.close()
 
 
-def test_contraindicated_patient_cannot_be_booked(page):
+def test_contraindicated_patient_is_offered_no_slot(page):
     log_in(page, "clinicadmin")
     scar = Patient.objects.get(mrn="DEMO-0011").scars.first()  # cold urticaria
     page.goto(f"/schedule/book/{scar.pk}/")
-    page.click("#slots a >> nth=0")
-    page.click("button:has-text('Book')")
-    page.wait_for_selector("text=The protocol blocks this booking")
-    assert page.locator("text=ABS-01").first.is_visible()
-    assert not Appointment.objects.filter(patient=scar.patient).exists()
+    page.wait_for_selector("#decision >> text=no slot is offered")
+    assert page.locator("#decision >> text=ABS-01").first.is_visible()
+    assert page.locator("#slots a").count() == 0
     shot(page, "blocked-booking")
+    assert not Appointment.objects.filter(patient=scar.patient).exists()
 
 
 def test_check_in_before_the_appointments_day_is_refused(page):
