@@ -64,3 +64,19 @@ def test_api_names_clinic_parameters_outside_rules_md(clinician_client, monkeypa
 
 def test_decisions_record_the_ruleset_of_rules_md_v1_1(clinician_client):
     assert _api(clinician_client, json.dumps(make_facts())).json()["ruleset"] == "cryocare-rules/1.1"
+
+
+def test_api_refuses_json_nested_too_deep_with_400(clinician_client):
+    for depth in (25, 5000):
+        response = _api(clinician_client, "[" * depth + "]" * depth)
+        assert response.status_code == 400 and "nested more than 20 levels" in response.json()["errors"][0]["message"]
+
+
+def test_api_refuses_a_body_too_large_with_400(clinician_client):
+    body = json.dumps(make_facts() | {"padding": "x" * 70_000})
+    response = _api(clinician_client, body)
+    assert response.status_code == 400 and "larger than 65536 bytes" in response.json()["errors"][0]["message"]
+
+
+def test_api_accepts_an_ordinary_facts_document(clinician_client):
+    assert _api(clinician_client, json.dumps(make_facts())).status_code == 200
