@@ -32,9 +32,15 @@ def scar_decision_or_errors(*, scar: Scar, on_date: date, technique: str = Techn
 
 
 @transaction.atomic
-def evaluation_record(*, scar: Scar, on_date: date, technique: str, stage: str, purpose: str, user) -> Evaluation:
-    """Evaluate from the current records and store exactly what the engine said."""
-    return evaluation_store(scar=scar, facts=facts_for(scar, on_date, technique, stage), purpose=purpose, user=user)
+def evaluation_record(
+    *, scar: Scar, on_date: date, technique: str, stage: str, purpose: str, user, visit=None
+) -> Evaluation:
+    """Evaluate from the current records and store exactly what the engine said.
+
+    `visit` is the appointment being decided: it is left out of the scar's history (RULES.md §2a.1).
+    """
+    facts = facts_for(scar, on_date, technique, stage, exclude_appointment=visit)
+    return evaluation_store(scar=scar, facts=facts, purpose=purpose, user=user)
 
 
 @transaction.atomic

@@ -7,12 +7,14 @@ and the document is stored with every recorded evaluation (`protocols.models.Eva
 
 from datetime import date
 
+from django.db.models import Q
 from django.utils import timezone
 
+from clinic.models import Clinic
 from patients.models import PregnancyStatus, Scar
-from sessions.models import AppointmentScar, AppointmentStatus, TreatmentSession
-
-PREGNANT = {PregnancyStatus.YES: True, PregnancyStatus.NO: False, PregnancyStatus.UNKNOWN: None}
+from protocols.codes import AdverseEvent, Condition
+from protocols.models import ProtocolParameters
+from sessions.models import Appointment, AppointmentScar, AppointmentStatus, SessionAdverseEvent, TreatmentSession
 
 
 def _iso(day: date | None) -> str | None:
@@ -23,48 +25,97 @@ def _mm(value) -> float | None:
     return None if value is None else float(value)
 
 
-def scar_session_history(*, scar: Scar) -> list[dict]:
-    """The scar's sessions as the engine's `history` entries (RULES.md §2).
+def _adverse_events(session: TreatmentSession, on_date: date) -> list[dict]:
+    # Resolved means resolved by then: a resolution dated after on_date is not yet (§2a.4).
+    return [
+        {"code": event.code, "resolved": event.resolved_on is not None and event.resolved_on <= on_date}
+        for event in session.adverse_events.all()
+    ]
 
-    A signed treatment record is a `completed` session; a cancelled or missed appointment that
-    planned this scar is a `cancelled` or `no_show` one. An unsigned record does not count yet.
+
+def scar_session_history(*, scar: Scar, on_date: date, exclude_appointment: Appointment | None = None) -> list[dict]:
+    """The scar's sessions as the engine's `history` entries (RULES.md §2 and §2a.1, .2, .4, .8).
+
+    A treatment record that holds a freeze is a `completed` session from that moment, signed or
+    not. A cancelled or missed appointment that planned this scar is a `cancelled` or `no_show`
+    one, and a visit cancelled after check-in keeps its adverse events. The visit being decided
+    (`exclude_appointment`) is never part of its own history. Dates are the clinic's dates.
     """
+    zone = Clinic.current().zone
     history = []
-    for session in (
-        TreatmentSession.objects.filter(scar=scar, completed_at__isnull=False)
+    sessions = (
+        TreatmentSession.objects.filter(scar=scar)
+        .exclude(appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
+        .filter(Q(completed_at__isnull=False) | Q(freeze_seconds__isnull=False) | Q(cycles__isnull=False))
         .prefetch_related("adverse_events")
         .order_by("performed_on", "pk")
-    ):
+    )
+    if exclude_appointment is not None:
+        sessions = sessions.exclude(appointment=exclude_appointment)
+    for session in sessions:
         history.append(
             {
                 "date": session.performed_on.isoformat(),
                 "status": "completed",
                 "technique": session.technique,
-                "adverse_events": [
-                    {"code": event.code, "resolved": event.resolved_on is not None}
-                    for event in session.adverse_events.all()
-                ],
+                "adverse_events": _adverse_events(session, on_date),
             }
         )
-    for planned in AppointmentScar.objects.filter(
+    missed = AppointmentScar.objects.filter(
         scar=scar, appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW]
-    ).select_related("appointment"):
+    ).select_related("appointment")
+    if exclude_appointment is not None:
+        missed = missed.exclude(appointment=exclude_appointment)
+    records = {
+        session.appointment_id: session
+        for session in TreatmentSession.objects.filter(
+            scar=scar, appointment__in=[p.appointment_id for p in missed]
+        ).prefetch_related("adverse_events")
+    }
+    for planned in missed:
         appointment = planned.appointment
+        record = records.get(appointment.pk)
         history.append(
             {
-                "date": timezone.localdate(appointment.starts_at).isoformat(),
+                "date": timezone.localdate(appointment.starts_at, zone).isoformat(),
                 "status": "cancelled" if appointment.status == AppointmentStatus.CANCELLED else "no_show",
                 "technique": planned.technique,
-                "adverse_events": [],
+                "adverse_events": _adverse_events(record, on_date) if record else [],
             }
         )
     return history
 
 
-def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule") -> dict:
+def _pregnant(patient, on_date: date, valid_days: int) -> bool | None:
+    """Recorded "pregnant" holds until changed; "not pregnant" only while recently confirmed (§2a.5)."""
+    if patient.pregnancy_status == PregnancyStatus.YES:
+        return True
+    confirmed = patient.pregnancy_confirmed_on
+    if (
+        patient.pregnancy_status == PregnancyStatus.NO
+        and confirmed is not None
+        and confirmed <= on_date
+        and (on_date - confirmed).days <= valid_days
+    ):
+        return False
+    return None
+
+
+def _reacted_to_cryotherapy(patient) -> bool:
+    """An urticaria or hypersensitivity reaction on any session of any of the patient's scars (§2a.3)."""
+    return SessionAdverseEvent.objects.filter(
+        session__appointment__patient=patient, code__in=[AdverseEvent.URTICARIA, AdverseEvent.HYPERSENSITIVITY]
+    ).exists()
+
+
+def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule", *, exclude_appointment=None) -> dict:
+    """The facts for deciding on `scar` on `on_date`; `exclude_appointment` is the visit being decided."""
     patient = scar.patient
     # Entries marked "entered in error" stay in the record but are never read as clinical facts.
-    conditions = sorted({c.code for c in patient.conditions.all() if not c.entered_in_error})
+    conditions = {c.code for c in patient.conditions.all() if not c.entered_in_error}
+    if _reacted_to_cryotherapy(patient):
+        conditions.add(Condition.CRYOTHERAPY_HYPERSENSITIVITY)
+    conditions = sorted(conditions)
     medications = [
         {"code": m.code, "stopped": _iso(m.stopped_on)}
         for m in patient.medications.all()
@@ -83,7 +134,7 @@ def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule"
             "birth_date": patient.birth_date.isoformat(),
             "sex": patient.sex,
             "fitzpatrick": patient.fitzpatrick,
-            "pregnant": PREGNANT[patient.pregnancy_status],
+            "pregnant": _pregnant(patient, on_date, ProtocolParameters.current().pregnancy_status_valid_days),
             "consent": patient.consent_date is not None and patient.consent_date <= on_date,
             "conditions": conditions,
             "medications": medications,
@@ -99,7 +150,7 @@ def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule"
             "site_findings": list(current.site_findings) if current else [],
             "diagnosis_uncertain": current.diagnosis_uncertain if current else False,
         },
-        "history": scar_session_history(scar=scar),
+        "history": scar_session_history(scar=scar, on_date=on_date, exclude_appointment=exclude_appointment),
         "assessments": [
             {
                 "date": a.assessed_on.isoformat(),

@@ -88,9 +88,13 @@ def _appointment_for_change(appointment: Appointment, *, user, to: str | None = 
     return appointment
 
 
-def _evaluate_all(*, planned: list[PlannedScar], on_date: date, stage: str, purpose: str, user) -> list[Evaluation]:
+def _evaluate_all(
+    *, planned: list[PlannedScar], on_date: date, stage: str, purpose: str, user, visit: Appointment | None = None
+) -> list[Evaluation]:
     return [
-        evaluation_record(scar=p.scar, on_date=on_date, technique=p.technique, stage=stage, purpose=purpose, user=user)
+        evaluation_record(
+            scar=p.scar, on_date=on_date, technique=p.technique, stage=stage, purpose=purpose, user=user, visit=visit
+        )
         for p in planned
     ]
 
@@ -253,6 +257,7 @@ def _booking_decided_again(appointment: Appointment, *, on_date: date, user, rea
         stage=Stage.SCHEDULE,
         purpose=Evaluation.Purpose.BOOKING,
         user=user,
+        visit=appointment,
     )
     overridden = _apply_overrides(evaluations=evaluations, user=user, reason=reason, action="booking")
     for row, evaluation in zip(rows, evaluations, strict=True):
@@ -359,7 +364,12 @@ def appointment_check_in(
     planned_rows = list(appointment.planned.select_related("scar__patient"))
     planned = [PlannedScar(scar=row.scar, technique=row.technique) for row in planned_rows]
     evaluations = _evaluate_all(
-        planned=planned, on_date=today, stage=Stage.TREAT, purpose=Evaluation.Purpose.TREATMENT, user=user
+        planned=planned,
+        on_date=today,
+        stage=Stage.TREAT,
+        purpose=Evaluation.Purpose.TREATMENT,
+        user=user,
+        visit=appointment,
     )
     if not _apply_overrides(evaluations=evaluations, user=user, reason=override_reason, action="treatment"):
         raise ScheduleError(
@@ -446,6 +456,7 @@ def treatment_update(
             stage=Stage.TREAT,
             purpose=Evaluation.Purpose.TREATMENT,
             user=user,
+            visit=session.appointment,
         )
         if not _apply_overrides(
             evaluations=[evaluation], user=user, reason=override_reason, action="change of technique"

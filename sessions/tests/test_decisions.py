@@ -18,6 +18,8 @@ DAY = datetime.date(2026, 12, 1)
 
 def test_facts_for_reads_the_record(scar, clinician):
     patient = scar.patient
+    patient.pregnancy_confirmed_on = datetime.date(2026, 11, 20)  # "not pregnant", confirmed 11 days before
+    patient.save()
     ConditionFactory(patient=patient, code="diabetes")
     ConditionFactory(patient=patient, code="raynaud", entered_in_error=True)
     MedicationFactory(patient=patient, code="isotretinoin", stopped_on=datetime.date(2026, 6, 1))
