@@ -6,7 +6,7 @@ from clinic.models import Room
 from patients.roles import clinician_users
 from protocols.codes import AdverseEvent, Technique
 from sessions.models import TreatmentSession
-from sessions.services import ScheduleError, parameter_problems
+from sessions.services import HARD_LIMIT_FIELDS, ScheduleError, hard_limit_problems, parameter_problems
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -117,7 +117,11 @@ class TreatmentForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if data.get("technique"):
+        # RULES.md §6 hard limits catch typing errors: no reason keeps such a value.
+        hard = hard_limit_problems({name: data.get(name) for name in HARD_LIMIT_FIELDS})
+        for problem in hard:
+            self.add_error(problem.field, problem.sentence)
+        if data.get("technique") and not hard:
             problems = parameter_problems(
                 technique=data["technique"],
                 freeze_seconds=data.get("freeze_seconds"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 from clinic.models import Clinic, Room
 from patients.models import Patient, Scar, ScarStatus
 from patients.roles import is_clinician
+from protocols import limits
 from protocols.codes import Stage
 from protocols.models import MIN_OVERRIDE_REASON, Evaluation, Outcome
 from protocols.services import override_record
@@ -385,6 +386,14 @@ def appointment_check_in(
     return appointment
 
 
+HARD_LIMIT_FIELDS = ("technique", "freeze_seconds", "cycles", "started_at", "ended_at", "observation_minutes")
+
+
+def hard_limit_problems(values: dict, *, signing: bool = False) -> list[limits.Problem]:
+    """The RULES.md §6 hard limits a treatment record's values break (`values` keyed by field name)."""
+    return limits.treatment_problems(**{name: values.get(name) for name in HARD_LIMIT_FIELDS}, signing=signing)
+
+
 @dataclass
 class ParameterLimits:
     max_freeze_seconds: int
@@ -447,6 +456,10 @@ def treatment_update(
     """
     session = TreatmentSession.objects.select_for_update().get(pk=session.pk)
     _require_open(session)
+    merged = {name: data.get(name, getattr(session, name)) for name in HARD_LIMIT_FIELDS}
+    hard = hard_limit_problems(merged)
+    if hard:  # RULES.md §6: typing errors, which no reason keeps
+        raise ScheduleError(hard[0].sentence, field=hard[0].field)
     technique = data.get("technique", session.technique)
     if technique != session.technique:
         evaluation = evaluation_record(
@@ -488,8 +501,13 @@ CHECKLIST = (
 
 
 def completion_problems(session: TreatmentSession) -> list[str]:
-    problems = []
     label = session.scar.label
+    values = {name: getattr(session, name) for name in HARD_LIMIT_FIELDS}
+    problems = [
+        f"{label}: {TreatmentSession._meta.get_field(p.field).verbose_name} {p.message}."
+        for p in hard_limit_problems(values, signing=True)
+        if getattr(session, p.field) is not None or p.field in ("started_at", "ended_at")
+    ]
     for name in ("freeze_seconds", "cycles", "observation_minutes"):
         if getattr(session, name) is None:
             problems.append(f"{label}: {TreatmentSession._meta.get_field(name).verbose_name} is missing.")

@@ -171,9 +171,11 @@ def test_treatment_form_puts_the_range_error_on_the_field(checked_in, clinician_
     session = TreatmentSession.objects.get()
     data = {k: v.strftime("%H:%M") if isinstance(v, datetime.time) else v for k, v in GOOD.items()}
     data = {k: ("on" if v is True else v) for k, v in data.items()}
-    response = clinician_client.post(reverse("sessions:treatment", args=[session.pk]), {**data, "cycles": 5})
+    # 35 s of contact freezing: above the protocol's 30 s, within the 60 s hard limit.
+    response = clinician_client.post(reverse("sessions:treatment", args=[session.pk]), {**data, "freeze_seconds": 35})
     assert response.status_code == 200
-    assert "cycles" in response.context["form"].errors and "out_of_range_reason" in response.context["form"].errors
+    errors = response.context["form"].errors
+    assert "freeze_seconds" in errors and "out_of_range_reason" in errors
 
 
 def test_clinic_admin_cannot_open_the_treatment_form(checked_in, admin_client_):
@@ -297,3 +299,35 @@ def test_a_visit_with_a_recorded_freeze_is_signed_not_cancelled(checked_in, clin
         services.appointment_cancel(appointment=checked_in, user=clinician, reason="Changed our minds")
     checked_in.refresh_from_db()
     assert checked_in.status == AppointmentStatus.CHECKED_IN
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"freeze_seconds": 0}, "freeze_seconds", "more than 0 s"),
+        ({"freeze_seconds": 61}, "freeze_seconds", "at most 60 s per cycle for contact"),
+        ({"cycles": 0}, "cycles", "1–3 for every technique"),
+        ({"cycles": 4}, "cycles", "1–3 for every technique"),
+        ({"observation_minutes": 121}, "observation_minutes", "0–120 min"),
+        ({"started_at": "10:00", "ended_at": "13:30"}, "ended_at", "at most 180 minutes"),
+    ],
+)
+def test_a_value_past_a_hard_limit_is_refused_even_with_a_reason(checked_in, clinician_client, changes, field, message):
+    session = TreatmentSession.objects.get()
+    data = _form_data(**changes, out_of_range_reason="The patient asked for a longer freeze.")
+    response = clinician_client.post(reverse("sessions:treatment", args=[session.pk]), data)
+    assert response.status_code == 200 and message in " ".join(response.context["form"].errors[field])
+    session.refresh_from_db()
+    assert session.freeze_seconds is None and session.cycles is None
+
+
+def test_the_service_refuses_a_hard_limit_too(checked_in, clinician):
+    session = TreatmentSession.objects.get()
+    with pytest.raises(services.ScheduleError, match="more than 0 s") as refused:
+        services.treatment_update(
+            session=session,
+            data=GOOD | {"freeze_seconds": 0, "out_of_range_reason": "reason"},
+            parameters=DEFAULT_PARAMETERS,
+            user=clinician,
+        )
+    assert refused.value.field == "freeze_seconds"
