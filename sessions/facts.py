@@ -30,6 +30,7 @@ def _adverse_events(session: TreatmentSession, on_date: date) -> list[dict]:
     return [
         {"code": event.code, "resolved": event.resolved_on is not None and event.resolved_on <= on_date}
         for event in session.adverse_events.all()
+        if not event.entered_in_error
     ]
 
 
@@ -38,13 +39,14 @@ def scar_session_history(*, scar: Scar, on_date: date, exclude_appointment: Appo
 
     A treatment record that holds a freeze is a `completed` session from that moment, signed or
     not. A cancelled or missed appointment that planned this scar is a `cancelled` or `no_show`
-    one, and a visit cancelled after check-in keeps its adverse events. The visit being decided
-    (`exclude_appointment`) is never part of its own history. Dates are the clinic's dates.
+    one, and a visit cancelled after check-in keeps its adverse events. Records and adverse events
+    entered in error are left out. The visit being decided (`exclude_appointment`) is never part
+    of its own history. Dates are the clinic's dates.
     """
     zone = Clinic.current().zone
     history = []
     sessions = (
-        TreatmentSession.objects.filter(scar=scar)
+        TreatmentSession.objects.filter(scar=scar, entered_in_error=False)
         .exclude(appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
         .filter(Q(completed_at__isnull=False) | Q(freeze_seconds__isnull=False) | Q(cycles__isnull=False))
         .prefetch_related("adverse_events")
@@ -69,7 +71,7 @@ def scar_session_history(*, scar: Scar, on_date: date, exclude_appointment: Appo
     records = {
         session.appointment_id: session
         for session in TreatmentSession.objects.filter(
-            scar=scar, appointment__in=[p.appointment_id for p in missed]
+            scar=scar, entered_in_error=False, appointment__in=[p.appointment_id for p in missed]
         ).prefetch_related("adverse_events")
     }
     for planned in missed:
@@ -104,7 +106,10 @@ def _pregnant(patient, on_date: date, valid_days: int) -> bool | None:
 def _reacted_to_cryotherapy(patient) -> bool:
     """An urticaria or hypersensitivity reaction on any session of any of the patient's scars (§2a.3)."""
     return SessionAdverseEvent.objects.filter(
-        session__appointment__patient=patient, code__in=[AdverseEvent.URTICARIA, AdverseEvent.HYPERSENSITIVITY]
+        session__appointment__patient=patient,
+        session__entered_in_error=False,
+        entered_in_error=False,
+        code__in=[AdverseEvent.URTICARIA, AdverseEvent.HYPERSENSITIVITY],
     ).exists()
 
 

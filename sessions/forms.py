@@ -5,7 +5,7 @@ from clinic.forms import ClinicianChoiceField
 from clinic.models import Room
 from patients.roles import clinician_users
 from protocols.codes import AdverseEvent, Technique
-from sessions.models import TreatmentSession
+from sessions.models import Severity, TreatmentSession
 from sessions.services import HARD_LIMIT_FIELDS, ScheduleError, hard_limit_problems, parameter_problems
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -140,6 +140,13 @@ class TreatmentForm(forms.ModelForm):
 class AdverseEventForm(forms.Form):
     code = forms.ChoiceField(choices=AdverseEvent.choices, label="Adverse event")
     note = forms.CharField(required=False, max_length=300)
+    onset_on = forms.DateField(required=False, widget=DATE, label="Began on")
+    severity = forms.ChoiceField(choices=[("", "Severity"), *Severity.choices], required=False)
+    treatment_given = forms.CharField(required=False, max_length=300, label="Treatment given")
+
+
+class EnteredInErrorForm(forms.Form):
+    entered_in_error_reason = forms.CharField(max_length=300, label="What is wrong with this record")
 
 
 class ResolveForm(forms.Form):

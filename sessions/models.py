@@ -120,6 +120,10 @@ class TreatmentSession(models.Model):
     completed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # For a record that does not describe what happened (wrong patient, wrong scar, a visit that did
+    # not take place): kept, shown struck through, never read as a fact (RULES.md §2a.2, §6).
+    entered_in_error = models.BooleanField(default=False)
+    entered_in_error_reason = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -133,6 +137,10 @@ class TreatmentSession(models.Model):
                 condition=Q(completed_at__isnull=True) | Q(completed_by__isnull=False),
                 name="treatmentsession_completed_is_signed",
             ),
+            models.CheckConstraint(
+                condition=Q(entered_in_error=False) | ~Q(entered_in_error_reason=""),
+                name="treatmentsession_entered_in_error_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -143,18 +151,39 @@ class TreatmentSession(models.Model):
         return self.completed_at is not None
 
 
+class Severity(models.TextChoices):
+    MILD = "mild", "Mild"
+    MODERATE = "moderate", "Moderate"
+    SEVERE = "severe", "Severe"
+
+
 class SessionAdverseEvent(models.Model):
     patient_path = "session__appointment__patient"  # how the access layer finds the record's patient (patients.access)
     session = models.ForeignKey(TreatmentSession, on_delete=models.PROTECT, related_name="adverse_events")
     code = models.CharField(max_length=30, choices=AdverseEvent.choices)
     note = models.CharField(max_length=300, blank=True)
+    onset_on = models.DateField("began on", null=True, blank=True)
+    severity = models.CharField(max_length=10, choices=Severity.choices, blank=True)
+    treatment_given = models.CharField(max_length=300, blank=True)
     resolved_on = models.DateField(null=True, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    entered_in_error = models.BooleanField(default=False)
+    entered_in_error_reason = models.CharField(max_length=300, blank=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["recorded_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(entered_in_error=False) | ~Q(entered_in_error_reason=""),
+                name="sessionadverseevent_entered_in_error_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(resolved_on__isnull=True) | Q(onset_on__isnull=True) | Q(resolved_on__gte=F("onset_on")),
+                name="sessionadverseevent_resolved_after_onset",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_code_display()

@@ -24,9 +24,9 @@ def window_after(last_session: date, parameters: ProtocolParameters | None = Non
 
 def scar_window(*, scar: Scar) -> Window | None:
     """The next-session window after the scar's last completed session (None before the first)."""
-    last = TreatmentSession.objects.filter(scar=scar, completed_at__isnull=False).aggregate(last=Max("performed_on"))[
-        "last"
-    ]
+    last = TreatmentSession.objects.filter(scar=scar, completed_at__isnull=False, entered_in_error=False).aggregate(
+        last=Max("performed_on")
+    )["last"]
     return window_after(last) if last else None
 
 
@@ -41,7 +41,8 @@ def scar_booking_range(*, scar: Scar, today: date) -> tuple[Window | None, date,
 
 
 def scar_course(*, scar: Scar) -> list[TreatmentSession]:
-    """The scar's treatment records in order, numbered: session 1, 2, ... (signed ones only are numbered)."""
+    """The scar's treatment records in order, numbered: session 1, 2, ... (signed ones only are numbered;
+    one entered in error is listed, struck through, without a number)."""
     sessions = list(
         TreatmentSession.objects.filter(scar=scar)
         .select_related("appointment", "completed_by")
@@ -50,7 +51,7 @@ def scar_course(*, scar: Scar) -> list[TreatmentSession]:
     )
     number = 0
     for session in sessions:
-        if session.locked:
+        if session.locked and not session.entered_in_error:
             number += 1
             session.number = number
         else:

@@ -544,9 +544,67 @@ def appointment_complete(*, appointment: Appointment, user) -> Appointment:
 
 
 @transaction.atomic
-def adverse_event_add(*, session: TreatmentSession, code: str, note: str, user) -> SessionAdverseEvent:
+def adverse_event_add(
+    *,
+    session: TreatmentSession,
+    code: str,
+    note: str,
+    user,
+    onset_on: date | None = None,
+    severity: str = "",
+    treatment_given: str = "",
+    today: date | None = None,
+) -> SessionAdverseEvent:
     # Adverse events often show days later: they are added to signed records too.
-    return SessionAdverseEvent.objects.create(session=session, code=code, note=note, recorded_by=user)
+    today = today or timezone.localdate(timezone.now(), Clinic.current().zone)
+    if onset_on is not None and not session.performed_on <= onset_on <= today:
+        raise ScheduleError(
+            f"It began between the session ({session.performed_on:%Y-%m-%d}) and today ({today:%Y-%m-%d}).",
+            field="onset_on",
+        )
+    return SessionAdverseEvent.objects.create(
+        session=session,
+        code=code,
+        note=note,
+        onset_on=onset_on,
+        severity=severity,
+        treatment_given=treatment_given,
+        recorded_by=user,
+    )
+
+
+MIN_ERROR_REASON = 10  # characters: what was wrong, for whoever reads the record later
+
+
+def _entered_in_error(record: TreatmentSession | SessionAdverseEvent, *, reason: str, user):
+    """Mark a record that does not describe what happened: kept, struck through, left out of facts."""
+    reason = (reason or "").strip()
+    if len(reason) < MIN_ERROR_REASON:
+        raise ScheduleError(
+            f"Say what is wrong with this record (at least {MIN_ERROR_REASON} characters).",
+            field="entered_in_error_reason",
+        )
+    record = type(record).objects.select_for_update().get(pk=record.pk)
+    if record.entered_in_error:
+        raise ScheduleError("This record is already marked entered in error.")
+    record.entered_in_error, record.entered_in_error_reason = True, reason[:300]
+    record._history_user = user
+    record.save(update_fields=["entered_in_error", "entered_in_error_reason"])
+    return record
+
+
+@transaction.atomic
+def treatment_mark_entered_in_error(*, session: TreatmentSession, reason: str, user) -> TreatmentSession:
+    """A treatment record for the wrong patient or scar, or a visit that did not take place.
+
+    Never the way out of a record that is hard to sign: a freeze that happened is signed (§6).
+    """
+    return _entered_in_error(session, reason=reason, user=user)
+
+
+@transaction.atomic
+def adverse_event_mark_entered_in_error(*, event: SessionAdverseEvent, reason: str, user) -> SessionAdverseEvent:
+    return _entered_in_error(event, reason=reason, user=user)
 
 
 @transaction.atomic

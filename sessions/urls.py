@@ -47,6 +47,16 @@ urlpatterns = [
         "schedule/treatments/<int:session_id>/adverse-events/", treatments.adverse_event_add, name="adverse_event_add"
     ),
     path(
+        "schedule/treatments/<int:session_id>/entered-in-error/",
+        treatments.treatment_entered_in_error,
+        name="treatment_entered_in_error",
+    ),
+    path(
+        "schedule/adverse-events/<int:event_id>/entered-in-error/",
+        treatments.adverse_event_entered_in_error,
+        name="adverse_event_entered_in_error",
+    ),
+    path(
         "schedule/adverse-events/<int:event_id>/resolve/",
         treatments.adverse_event_resolve,
         name="adverse_event_resolve",

@@ -67,9 +67,9 @@ def due_scars(
     parameters = parameters or ProtocolParameters.current()
     now = now or timezone.now()
     conditions = _state_conditions(today=today, parameters=parameters)
-    last_completed = TreatmentSession.objects.filter(scar=OuterRef("pk"), completed_at__isnull=False).order_by(
-        "-performed_on", "-pk"
-    )
+    last_completed = TreatmentSession.objects.filter(
+        scar=OuterRef("pk"), completed_at__isnull=False, entered_in_error=False
+    ).order_by("-performed_on", "-pk")
     # An appointment in progress still counts as booked, hence its end rather than its start.
     booked = AppointmentScar.objects.filter(
         scar=OuterRef("pk"), appointment__status__in=UPCOMING_STATUSES, appointment__ends_at__gte=now

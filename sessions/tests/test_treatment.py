@@ -331,3 +331,77 @@ def test_the_service_refuses_a_hard_limit_too(checked_in, clinician):
             user=clinician,
         )
     assert refused.value.field == "freeze_seconds"
+
+
+def _signed(checked_in, clinician) -> TreatmentSession:
+    session = TreatmentSession.objects.get()
+    services.treatment_update(session=session, data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
+    services.appointment_complete(appointment=checked_in, user=clinician)
+    session.refresh_from_db()
+    return session
+
+
+def test_a_record_entered_in_error_is_kept_and_left_out_of_decisions(checked_in, clinician_client, clinician, scar):
+    session = _signed(checked_in, clinician)
+    later = TODAY + datetime.timedelta(days=10)
+    assert "REL-12" in [f["code"] for f in scar_decision(scar=scar, on_date=later, technique="contact")[1]["findings"]]
+    url = reverse("sessions:treatment_entered_in_error", args=[session.pk])
+    clinician_client.post(url, {"entered_in_error_reason": "short"})
+    session.refresh_from_db()
+    assert not session.entered_in_error  # the reason is too short
+    clinician_client.post(url, {"entered_in_error_reason": "Recorded on the wrong patient's chart"})
+    session.refresh_from_db()
+    assert session.entered_in_error and session.locked and TreatmentSession.objects.count() == 1
+    _, decision = scar_decision(scar=scar, on_date=later, technique="contact")
+    assert decision["window"] is None and "REL-12" not in [f["code"] for f in decision["findings"]]
+    page = clinician_client.get(reverse("sessions:appointment", args=[checked_in.pk])).content.decode()
+    assert "Entered in error: Recorded on the wrong patient" in page
+
+
+def test_an_adverse_event_entered_in_error_no_longer_blocks(checked_in, clinician_client, clinician, scar):
+    session = _signed(checked_in, clinician)
+    event = services.adverse_event_add(session=session, code="frostbite", note="", user=clinician, today=TODAY)
+    on = TODAY + datetime.timedelta(days=25)
+    assert scar_decision(scar=scar, on_date=on, technique="contact")[1]["outcome"] == "blocked"
+    clinician_client.post(
+        reverse("sessions:adverse_event_entered_in_error", args=[event.pk]),
+        {"entered_in_error_reason": "Belongs to the other scar's session"},
+    )
+    event.refresh_from_db()
+    assert event.entered_in_error
+    assert scar_decision(scar=scar, on_date=on, technique="contact")[1]["outcome"] == "eligible"
+
+
+def test_a_clinic_admin_cannot_mark_a_record_entered_in_error(checked_in, admin_client_):
+    session = TreatmentSession.objects.get()
+    url = reverse("sessions:treatment_entered_in_error", args=[session.pk])
+    assert admin_client_.post(url, {"entered_in_error_reason": "Recorded on the wrong chart"}).status_code == 403
+    session.refresh_from_db()
+    assert not session.entered_in_error
+
+
+def test_an_adverse_event_carries_onset_severity_and_treatment(checked_in, clinician_client, clinician):
+    session = _signed(checked_in, clinician)
+    with time_machine.travel(datetime.datetime(2026, 11, 25, 12, tzinfo=datetime.UTC), tick=False):
+        clinician_client.force_login(clinician)
+        clinician_client.post(
+            reverse("sessions:adverse_event_add", args=[session.pk]),
+            {"code": "blister", "onset_on": "2026-11-23", "severity": "moderate", "treatment_given": "Drained"},
+        )
+    event = session.adverse_events.get()
+    assert (event.onset_on, event.severity, event.treatment_given) == (
+        datetime.date(2026, 11, 23),
+        "moderate",
+        "Drained",
+    )
+
+
+def test_an_adverse_event_cannot_begin_before_the_session_or_after_today(checked_in, clinician):
+    session = TreatmentSession.objects.get()
+    for onset in (TODAY - datetime.timedelta(days=1), TODAY + datetime.timedelta(days=1)):
+        with pytest.raises(services.ScheduleError) as refused:
+            services.adverse_event_add(
+                session=session, code="pain", note="", user=clinician, onset_on=onset, today=TODAY
+            )
+        assert refused.value.field == "onset_on"
+    assert not session.adverse_events.exists()

@@ -1,5 +1,7 @@
 """The treatment record of a visit: record the treatment of a scar, addenda, adverse events."""
 
+from functools import partial
+
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -8,7 +10,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 from patients.access import Need, access
 from protocols.services import clinic_parameters
 from sessions import services
-from sessions.forms import AddendumForm, AdverseEventForm, ResolveForm, TreatmentForm, schedule_error_on_form
+from sessions.forms import (
+    AddendumForm,
+    AdverseEventForm,
+    EnteredInErrorForm,
+    ResolveForm,
+    TreatmentForm,
+    schedule_error_on_form,
+)
 from sessions.models import SessionAdverseEvent, TreatmentSession
 
 TREATMENTS = TreatmentSession.objects.select_related("scar")
@@ -65,12 +74,43 @@ def addendum_add(request: HttpRequest, session_id: int) -> HttpResponse:
 def adverse_event_add(request: HttpRequest, session_id: int) -> HttpResponse:
     session = access(request, TREATMENTS, session_id, Need.CLINICAL_WRITE)
     form = AdverseEventForm(request.POST)
-    if form.is_valid():
-        services.adverse_event_add(session=session, user=request.user, **form.cleaned_data)
-        messages.success(request, "Adverse event recorded.")
+    if not form.is_valid():
+        fields = ", ".join(form.errors)
+        messages.error(request, f"Adverse event not recorded: check {fields}.")
     else:
-        messages.error(request, "Adverse event not recorded: choose one from the list.")
+        try:
+            services.adverse_event_add(session=session, user=request.user, **form.cleaned_data)
+        except services.ScheduleError as error:
+            messages.error(request, f"Adverse event not recorded: {error.message}")
+        else:
+            messages.success(request, "Adverse event recorded.")
     return redirect("sessions:appointment", session.appointment_id)
+
+
+def _mark_entered_in_error(request: HttpRequest, mark, appointment_id: int) -> HttpResponse:
+    """Run `mark(reason=..., user=...)`; the outcome is shown on the appointment page."""
+    form = EnteredInErrorForm(request.POST)
+    try:
+        mark(reason=form.data.get("entered_in_error_reason", ""), user=request.user)
+    except services.ScheduleError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Marked entered in error: kept in the record, left out of every decision.")
+    return redirect("sessions:appointment", appointment_id)
+
+
+@require_POST
+def treatment_entered_in_error(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = access(request, TREATMENTS, session_id, Need.CLINICAL_WRITE)
+    mark = partial(services.treatment_mark_entered_in_error, session=session)
+    return _mark_entered_in_error(request, mark, session.appointment_id)
+
+
+@require_POST
+def adverse_event_entered_in_error(request: HttpRequest, event_id: int) -> HttpResponse:
+    event = access(request, SessionAdverseEvent.objects.select_related("session"), event_id, Need.CLINICAL_WRITE)
+    mark = partial(services.adverse_event_mark_entered_in_error, event=event)
+    return _mark_entered_in_error(request, mark, event.session.appointment_id)
 
 
 @require_POST
