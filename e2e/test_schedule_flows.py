@@ -14,6 +14,15 @@ from sessions.services import PlannedScar, appointment_book
 from sessions.slots import find_slots
 
 
+def check_in(page, scar: Scar) -> None:
+    """Open the check-in form from the appointment page, record today's look at the scar, submit."""
+    page.click("a:has-text('Check in')")
+    page.check(f"input[name='certain_{scar.pk}'][value='yes']")
+    if page.locator("input[name=pregnancy_status]").count():
+        page.check("input[name=pregnancy_status][value='no']")
+    page.click("button:has-text('Check in')")
+
+
 def _due_eligible_scar() -> Scar:
     """A scar on the worklist (window open, nothing booked) that the engine finds eligible today."""
     today = timezone.localdate()
@@ -59,7 +68,7 @@ def test_admin_books_from_the_worklist_and_the_clinician_treats_and_prints(brows
         page = clinic.new_page()
         log_in(page, "clinician")
         page.goto(f"/schedule/appointments/{appointment.pk}/")
-        page.click("button:has-text('Check in')")
+        check_in(page, scar)
         page.wait_for_selector("text=Checked in")
         page.click("text=Record treatment")
         page.fill("input[name=applicator]", "cotton tip")
@@ -147,7 +156,7 @@ def test_check_in_before_the_appointments_day_is_refused(page):
     )
     log_in(page, "clinician")
     page.goto(f"/schedule/appointments/{appointment.pk}/")
-    page.click("button:has-text('Check in')")
+    check_in(page, scar)
     page.wait_for_selector("text=Check-in is on the day of the appointment")
     shot(page, "early-check-in-refused")
     appointment.refresh_from_db()

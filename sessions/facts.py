@@ -126,10 +126,25 @@ def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule"
         for m in patient.medications.all()
         if not m.entered_in_error and (m.started_on is None or m.started_on <= on_date)
     ]
+    # At stage `treat` the site is today's, as recorded at check-in for the visit being decided.
+    checked_today = None
+    if stage == "treat" and exclude_appointment is not None:
+        checked_today = (
+            AppointmentScar.objects.filter(appointment=exclude_appointment, scar=scar)
+            .exclude(diagnosis_certain_today__isnull=True)
+            .first()
+        )
     assessments = [a for a in scar.assessments.all() if not a.entered_in_error]
     assessments.sort(key=lambda a: (a.assessed_on, a.pk))
     # The scar's current state (size, site findings, diagnosis) is its latest examination up to the date.
     current = next((a for a in reversed(assessments) if a.assessed_on <= on_date), None)
+    if checked_today is not None:
+        site_findings = list(checked_today.site_findings_today)
+        diagnosis_uncertain = not checked_today.diagnosis_certain_today
+    elif current is not None:
+        site_findings, diagnosis_uncertain = list(current.site_findings), current.diagnosis_uncertain
+    else:
+        site_findings, diagnosis_uncertain = [], False
     return {
         "schema": "cryocare.facts/1",
         "on_date": on_date.isoformat(),
@@ -152,8 +167,8 @@ def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule"
             "length_mm": _mm(current.length_mm) if current else None,
             "width_mm": _mm(current.width_mm) if current else None,
             "height_mm": _mm(current.height_mm) if current else None,
-            "site_findings": list(current.site_findings) if current else [],
-            "diagnosis_uncertain": current.diagnosis_uncertain if current else False,
+            "site_findings": site_findings,
+            "diagnosis_uncertain": diagnosis_uncertain,
         },
         "history": scar_session_history(scar=scar, on_date=on_date, exclude_appointment=exclude_appointment),
         "assessments": [

@@ -3,10 +3,17 @@ from django.utils import timezone
 
 from clinic.forms import ClinicianChoiceField
 from clinic.models import Room
+from patients.models import PregnancyStatus
 from patients.roles import clinician_users
-from protocols.codes import AdverseEvent, Technique
+from protocols.codes import AdverseEvent, SiteFinding, Technique
 from sessions.models import Severity, TreatmentSession
-from sessions.services import HARD_LIMIT_FIELDS, ScheduleError, hard_limit_problems, parameter_problems
+from sessions.services import (
+    HARD_LIMIT_FIELDS,
+    ScarToday,
+    ScheduleError,
+    hard_limit_problems,
+    parameter_problems,
+)
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -160,3 +167,53 @@ class AddendumForm(forms.Form):
 def schedule_error_on_form(form: forms.Form, error: ScheduleError) -> None:
     """Show a refused booking or treatment on the field it names, or above the form."""
     form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+class CheckInForm(forms.Form):
+    """Check-in (RULES.md §2a.6): for each scar, today's site findings and whether the diagnosis is
+    certain; for a female patient aged 12–50, today's pregnancy status. The treat-stage decision is
+    made from these answers."""
+
+    override_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Override reason (clinicians)",
+        help_text="Needed only when the protocol asks for a clinician's override (at least 10 characters).",
+    )
+
+    def __init__(self, *args, scars, ask_pregnancy: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.scars = list(scars)
+        for scar in self.scars:
+            self.fields[f"findings_{scar.pk}"] = forms.MultipleChoiceField(
+                choices=SiteFinding.choices,
+                required=False,
+                widget=forms.CheckboxSelectMultiple,
+                label=f"{scar.label}: findings at the site today",
+                help_text="Leave all unticked when the site is clear.",
+            )
+            self.fields[f"certain_{scar.pk}"] = forms.TypedChoiceField(
+                choices=[("yes", "Yes"), ("no", "No")],
+                coerce=lambda value: value == "yes",
+                widget=forms.RadioSelect,
+                label=f"{scar.label}: is the diagnosis (hypertrophic scar or keloid) certain?",
+            )
+        if ask_pregnancy:
+            self.fields["pregnancy_status"] = forms.ChoiceField(
+                choices=PregnancyStatus.choices,
+                widget=forms.RadioSelect,
+                label="Pregnancy status today",
+                help_text="Asked of every female patient aged 12–50 at each check-in.",
+            )
+
+    def scar_fields(self):
+        return [(scar, self[f"findings_{scar.pk}"], self[f"certain_{scar.pk}"]) for scar in self.scars]
+
+    def scars_today(self) -> dict[int, ScarToday]:
+        return {
+            scar.pk: ScarToday(
+                site_findings=self.cleaned_data[f"findings_{scar.pk}"],
+                diagnosis_certain=self.cleaned_data[f"certain_{scar.pk}"],
+            )
+            for scar in self.scars
+        }

@@ -69,6 +69,10 @@ class AppointmentScar(models.Model):
     booking_evaluation = models.ForeignKey(
         "protocols.Evaluation", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
+    # Today's look at the scar, asked at check-in: the treat-stage decision reads these, never the
+    # last assessment (RULES.md §2a.6). Null until the patient is checked in.
+    site_findings_today = models.JSONField(default=list, blank=True)
+    diagnosis_certain_today = models.BooleanField(null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:

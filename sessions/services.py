@@ -12,11 +12,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from clinic.models import Clinic, Room
-from patients.models import Patient, Scar, ScarStatus
+from patients.models import Patient, PregnancyStatus, Scar, ScarStatus
 from patients.roles import is_clinician
 from protocols import limits
-from protocols.codes import Stage
+from protocols.codes import Sex, SiteFinding, Stage
 from protocols.models import MIN_OVERRIDE_REASON, Evaluation, Outcome
+from protocols.rules import age_on
 from protocols.services import override_record
 from sessions.decisions import evaluation_record
 from sessions.models import (
@@ -343,11 +344,54 @@ def appointment_no_show(*, appointment: Appointment, user) -> Appointment:
     return appointment
 
 
+@dataclass(frozen=True)
+class ScarToday:
+    """What the clinician finds on one scar at check-in (RULES.md §2a.6)."""
+
+    site_findings: list[str]
+    diagnosis_certain: bool
+
+
+def pregnancy_asked(patient: Patient, on_date: date) -> bool:
+    """Check-in asks today's pregnancy status of a female patient aged 12–50 (RULES.md §2a.6, WRN-10)."""
+    return patient.sex == Sex.FEMALE and 12 <= age_on(patient.birth_date, on_date) <= 50
+
+
+def _record_scars_today(rows: list[AppointmentScar], scars_today: dict[int, ScarToday]) -> None:
+    for row in rows:
+        today = scars_today.get(row.scar_id)
+        if today is None:
+            raise ScheduleError(f"Record today's findings for {row.scar.label}.", field=f"certain_{row.scar_id}")
+        unknown = set(today.site_findings) - set(SiteFinding.values)
+        if unknown:
+            raise ScheduleError(f"Unknown site finding: {', '.join(sorted(unknown))}.", field=f"findings_{row.scar_id}")
+        row.site_findings_today = sorted(set(today.site_findings))
+        row.diagnosis_certain_today = today.diagnosis_certain
+        row.save(update_fields=["site_findings_today", "diagnosis_certain_today"])
+
+
+def _record_pregnancy_today(patient: Patient, status: str, today: date) -> None:
+    if status not in PregnancyStatus.values:
+        raise ScheduleError("Ask and record today's pregnancy status.", field="pregnancy_status")
+    patient.pregnancy_status = status
+    patient.pregnancy_confirmed_on = today if status != PregnancyStatus.UNKNOWN else None
+    patient.save(update_fields=["pregnancy_status", "pregnancy_confirmed_on"])
+
+
 @transaction.atomic
 def appointment_check_in(
-    *, appointment: Appointment, user, override_reason: str = "", today: date | None = None
+    *,
+    appointment: Appointment,
+    user,
+    scars_today: dict[int, ScarToday],
+    pregnancy_status: str = "",
+    override_reason: str = "",
+    today: date | None = None,
 ) -> Appointment:
-    """Check the patient in: the engine re-checks every scar at stage `treat` (consent, today's site findings).
+    """Check the patient in: the engine re-checks every scar at stage `treat` from today's findings.
+
+    `scars_today` holds, by scar id, the site findings and "diagnosis certain" the clinician records
+    now; for a female patient aged 12–50, `pregnancy_status` is today's answer and is recorded.
 
     A block stops the treatment. Findings that need an override need a clinician's reason now.
     Only on the appointment's day in the clinic's time zone; the treatment records it opens, one
@@ -362,7 +406,11 @@ def appointment_check_in(
         raise ScheduleError(
             f"Check-in is on the day of the appointment, {visit_day:%A %-d %B %Y}; today is {today:%A %-d %B %Y}."
         )
+    if pregnancy_asked(appointment.patient, today):
+        _record_pregnancy_today(appointment.patient, pregnancy_status, today)
+    # Loaded after today's answers are saved: the facts are built from these rows' patient.
     planned_rows = list(appointment.planned.select_related("scar__patient"))
+    _record_scars_today(planned_rows, scars_today)
     planned = [PlannedScar(scar=row.scar, technique=row.technique) for row in planned_rows]
     evaluations = _evaluate_all(
         planned=planned,

@@ -14,6 +14,7 @@ from django.utils import timezone
 from clinic.models import Room
 from patients.tests.factories import PatientFactory, ScarFactory, UserFactory
 from sessions.models import Appointment, AppointmentScar, AppointmentStatus, TreatmentSession
+from sessions.services import ScarToday
 
 # Far from any real "today", so that default appointments never land in a test's window.
 BASE_START = datetime.datetime(2031, 1, 6, 8, 0, tzinfo=datetime.UTC)
@@ -86,3 +87,8 @@ class TreatmentSessionFactory(factory.django.DjangoModelFactory):
     technique = "contact"
     completed_at = factory.LazyFunction(timezone.now)
     completed_by = factory.SelfAttribute("appointment.clinician")
+
+
+def all_clear(appointment: Appointment) -> dict[int, ScarToday]:
+    """Check-in answers for a visit whose scars are clear today, with a certain diagnosis."""
+    return {row.scar_id: ScarToday(site_findings=[], diagnosis_certain=True) for row in appointment.planned.all()}

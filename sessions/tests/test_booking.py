@@ -11,7 +11,7 @@ from patients.tests.factories import ConditionFactory, ScarAssessmentFactory, Sc
 from protocols.models import Evaluation, Override
 from sessions import services
 from sessions.models import Appointment, AppointmentStatus
-from sessions.tests.factories import RoomFactory, TreatmentSessionFactory
+from sessions.tests.factories import RoomFactory, TreatmentSessionFactory, all_clear
 
 UTC = datetime.UTC
 
@@ -146,7 +146,9 @@ def test_cancel_needs_a_reason_and_is_final(treated_scar, clinician, room):
         services.appointment_cancel(appointment=appointment, user=clinician, reason="  ")
     services.appointment_cancel(appointment=appointment, user=clinician, reason="Patient unwell")
     with pytest.raises(services.ScheduleError, match="cannot become checked in"):
-        services.appointment_check_in(appointment=appointment, user=clinician)
+        services.appointment_check_in(
+            appointment=appointment, user=clinician, scars_today=all_clear(appointment), pregnancy_status="no"
+        )
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CANCELLED
 
@@ -356,7 +358,13 @@ def test_the_booking_page_links_to_the_visit_already_booked(treated_scar, clinic
 
 def test_the_next_visit_can_be_booked_while_todays_is_in_progress(treated_scar, clinician, room):
     today = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))
-    services.appointment_check_in(appointment=today, user=clinician, today=datetime.date(2026, 11, 23))
+    services.appointment_check_in(
+        appointment=today,
+        user=clinician,
+        scars_today=all_clear(today),
+        pregnancy_status="no",
+        today=datetime.date(2026, 11, 23),
+    )
     following = _book(
         treated_scar, clinician, room, clinician, datetime.date(2026, 11, 30), reason="Next visit booked early"
     )

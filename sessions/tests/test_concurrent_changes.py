@@ -16,7 +16,7 @@ from patients.tests.factories import ScarAssessmentFactory, ScarFactory
 from protocols.engine import DEFAULT_PARAMETERS
 from sessions import services
 from sessions.models import AppointmentStatus, TreatmentSession
-from sessions.tests.factories import AppointmentScarFactory, ClinicianFactory
+from sessions.tests.factories import AppointmentScarFactory, ClinicianFactory, all_clear
 
 TODAY = datetime.date(2026, 11, 22)
 VISIT = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.UTC)
@@ -77,7 +77,9 @@ def _visit(*, scars: int = 1):
 
 
 def _check_in(appointment, user):
-    return lambda: services.appointment_check_in(appointment=appointment, user=user, today=TODAY)
+    return lambda: services.appointment_check_in(
+        appointment=appointment, user=user, scars_today=all_clear(appointment), pregnancy_status="no", today=TODAY
+    )
 
 
 def _cancel(appointment, user):
@@ -113,7 +115,9 @@ def test_check_in_and_cancel_at_once_end_as_one_order_of_the_two(attempt):
 def test_complete_and_cancel_at_once_never_leave_a_cancelled_visit_with_a_signed_record(attempt):
     """A recorded freeze is signed, never cancelled: whichever comes first, the visit ends signed."""
     appointment, clinician = _visit()
-    services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY)
+    services.appointment_check_in(
+        appointment=appointment, user=clinician, scars_today=all_clear(appointment), pregnancy_status="no", today=TODAY
+    )
     session = TreatmentSession.objects.get(appointment=appointment)
     services.treatment_update(session=session, data=RECORD, parameters=DEFAULT_PARAMETERS, user=clinician)
     complete = lambda: services.appointment_complete(appointment=appointment, user=clinician)  # noqa: E731
@@ -127,5 +131,11 @@ def test_complete_and_cancel_at_once_never_leave_a_cancelled_visit_with_a_signed
 def test_each_change_is_recorded_as_made_by_the_user_passed_in():
     appointment, clinician = _visit()
     with transaction.atomic():
-        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY)
+        services.appointment_check_in(
+            appointment=appointment,
+            user=clinician,
+            scars_today=all_clear(appointment),
+            pregnancy_status="no",
+            today=TODAY,
+        )
     assert appointment.history.first().history_user == clinician

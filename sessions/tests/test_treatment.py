@@ -12,7 +12,7 @@ from sessions import services
 from sessions.decisions import scar_decision
 from sessions.models import AppointmentStatus, SessionAddendum, TreatmentSession
 from sessions.selectors import scar_window
-from sessions.tests.factories import AppointmentScarFactory
+from sessions.tests.factories import AppointmentScarFactory, all_clear
 
 TODAY = datetime.date(2026, 11, 22)
 VISIT = datetime.datetime(2026, 11, 22, 10, 0, tzinfo=datetime.UTC)  # the clinic's zone is UTC in tests
@@ -44,7 +44,9 @@ def appointment(scar, clinician):
 
 @pytest.fixture
 def checked_in(appointment, clinician):
-    services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY)
+    services.appointment_check_in(
+        appointment=appointment, user=clinician, scars_today=all_clear(appointment), pregnancy_status="no", today=TODAY
+    )
     return appointment
 
 
@@ -60,16 +62,88 @@ def test_check_in_is_blocked_without_consent(appointment, clinician):
     patient.consent_date, patient.consent_version = None, ""
     patient.save()
     with pytest.raises(services.ScheduleError) as refused:
-        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY)
+        services.appointment_check_in(
+            appointment=appointment,
+            user=clinician,
+            scars_today=all_clear(appointment),
+            pregnancy_status="no",
+            today=TODAY,
+        )
     assert "ABS-11" in [f["code"] for f in refused.value.evaluations[0].decision["findings"]]
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.SCHEDULED and not TreatmentSession.objects.exists()
 
 
 def test_check_in_is_blocked_by_todays_site_finding(appointment, clinician, scar):
+    today = {scar.pk: services.ScarToday(site_findings=["open_wound"], diagnosis_certain=True)}
+    with pytest.raises(services.ScheduleError) as refused:
+        services.appointment_check_in(
+            appointment=appointment, user=clinician, scars_today=today, pregnancy_status="no", today=TODAY
+        )
+    assert "ABS-08" in [f["code"] for f in refused.value.evaluations[0].decision["findings"]]
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.SCHEDULED and not TreatmentSession.objects.exists()
+
+
+def test_the_treat_decision_reads_todays_check_in_not_the_last_assessment(appointment, clinician, scar):
+    """An open wound seen at the last assessment has healed today: today's look decides (RULES.md §2a.6)."""
     ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=TODAY, site_findings=["open_wound"])
-    with pytest.raises(services.ScheduleError):
-        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY)
+    services.appointment_check_in(
+        appointment=appointment, user=clinician, scars_today=all_clear(appointment), pregnancy_status="no", today=TODAY
+    )
+    session = TreatmentSession.objects.get()
+    assert session.treat_evaluation.facts["scar"]["site_findings"] == []
+    assert session.treat_evaluation.outcome == "eligible"
+
+
+def test_an_uncertain_diagnosis_today_blocks_the_freeze(appointment, clinician, scar):
+    today = {scar.pk: services.ScarToday(site_findings=[], diagnosis_certain=False)}
+    with pytest.raises(services.ScheduleError) as refused:
+        services.appointment_check_in(
+            appointment=appointment, user=clinician, scars_today=today, pregnancy_status="no", today=TODAY
+        )
+    assert "ABS-09" in [f["code"] for f in refused.value.evaluations[0].decision["findings"]]
+
+
+def test_check_in_asks_and_records_todays_pregnancy_status(appointment, clinician):
+    patient = appointment.patient  # female, 41
+    with pytest.raises(services.ScheduleError) as refused:
+        services.appointment_check_in(
+            appointment=appointment, user=clinician, scars_today=all_clear(appointment), today=TODAY
+        )
+    assert refused.value.field == "pregnancy_status"
+    with pytest.raises(services.ScheduleError) as refused:  # REL-08: a clinician's reason is needed
+        services.appointment_check_in(
+            appointment=appointment,
+            user=clinician,
+            scars_today=all_clear(appointment),
+            pregnancy_status="yes",
+            today=TODAY,
+        )
+    assert "REL-08" in [f["code"] for f in refused.value.evaluations[0].decision["findings"]]
+    services.appointment_check_in(
+        appointment=appointment,
+        user=clinician,
+        scars_today=all_clear(appointment),
+        pregnancy_status="yes",
+        override_reason="Obstetrician agrees in writing",
+        today=TODAY,
+    )
+    patient.refresh_from_db()
+    assert (patient.pregnancy_status, patient.pregnancy_confirmed_on) == ("yes", TODAY)
+    session = TreatmentSession.objects.get()
+    assert session.treat_evaluation.facts["patient"]["pregnant"] is True
+
+
+def test_pregnancy_is_not_asked_of_a_male_patient(appointment, clinician):
+    patient = appointment.patient
+    patient.sex = "male"
+    patient.save()
+    services.appointment_check_in(
+        appointment=appointment, user=clinician, scars_today=all_clear(appointment), today=TODAY
+    )
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.CHECKED_IN
 
 
 def test_parameters_outside_the_protocol_need_a_reason(checked_in, clinician):
@@ -204,7 +278,13 @@ def test_appointment_page_walks_the_workflow(appointment, clinician_client):
     clinician_client.post(reverse("sessions:appointment_complete", args=[appointment.pk]))
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.SCHEDULED  # refused: not checked in
-    clinician_client.post(reverse("sessions:appointment_check_in", args=[appointment.pk]))
+    check_in = reverse("sessions:appointment_check_in", args=[appointment.pk])
+    assert clinician_client.get(check_in).status_code == 200
+    clinician_client.post(check_in, {})  # nothing recorded about today: refused on the form
+    appointment.refresh_from_db()
+    assert appointment.status == AppointmentStatus.SCHEDULED
+    scar_id = appointment.planned.get().scar_id
+    clinician_client.post(check_in, {f"certain_{scar_id}": "yes", "pregnancy_status": "no"})
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.CHECKED_IN
     assert clinician_client.post(f"/schedule/appointments/{appointment.pk}/explode/").status_code == 404
@@ -212,14 +292,26 @@ def test_appointment_page_walks_the_workflow(appointment, clinician_client):
 
 def test_check_in_is_refused_before_the_appointments_day_and_nothing_changes(appointment, clinician):
     with pytest.raises(services.ScheduleError, match="Check-in is on the day of the appointment, Sunday 22 November"):
-        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY - datetime.timedelta(days=1))
+        services.appointment_check_in(
+            appointment=appointment,
+            user=clinician,
+            scars_today=all_clear(appointment),
+            pregnancy_status="no",
+            today=TODAY - datetime.timedelta(days=1),
+        )
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.SCHEDULED and not TreatmentSession.objects.exists()
 
 
 def test_check_in_is_refused_after_the_appointments_day(appointment, clinician):
     with pytest.raises(services.ScheduleError, match="Check-in is on the day of the appointment"):
-        services.appointment_check_in(appointment=appointment, user=clinician, today=TODAY + datetime.timedelta(days=1))
+        services.appointment_check_in(
+            appointment=appointment,
+            user=clinician,
+            scars_today=all_clear(appointment),
+            pregnancy_status="no",
+            today=TODAY + datetime.timedelta(days=1),
+        )
 
 
 def test_the_appointments_day_is_the_clinics_day(scar, clinician):
@@ -230,7 +322,13 @@ def test_the_appointments_day_is_the_clinics_day(scar, clinician):
     ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 11, 1))
     late = datetime.datetime(2026, 11, 21, 23, 30, tzinfo=datetime.UTC)
     appointment = AppointmentScarFactory(scar=scar, appointment__clinician=clinician, appointment__starts_at=late)
-    services.appointment_check_in(appointment=appointment.appointment, user=clinician, today=TODAY)
+    services.appointment_check_in(
+        appointment=appointment.appointment,
+        user=clinician,
+        scars_today=all_clear(appointment.appointment),
+        pregnancy_status="no",
+        today=TODAY,
+    )
     assert TreatmentSession.objects.get().performed_on == TODAY
 
 

@@ -19,6 +19,7 @@ from sessions.forms import (
     AddendumForm,
     AdverseEventForm,
     BookingForm,
+    CheckInForm,
     ReasonForm,
     ResolveForm,
     SlotForm,
@@ -157,14 +158,35 @@ def appointment_approve(request: HttpRequest, appointment_id: int) -> HttpRespon
     return redirect("sessions:appointment", appointment.pk)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpResponse:
-    """Check the patient in: the engine runs again at stage `treat`; each scar gets a treatment record."""
-    appointment = access(request, APPOINTMENTS, appointment_id, Need.SCHEDULE_WRITE)
-    with _refusal_shown(request):
-        services.appointment_check_in(appointment=appointment, user=request.user, override_reason=_reason(request))
-        messages.success(request, "Checked in. Record the treatment of each scar.")
-    return redirect("sessions:appointment", appointment.pk)
+    """Check the patient in: today's findings per scar (and pregnancy status where asked), then the
+    engine decides at stage `treat` from them; each scar gets a treatment record."""
+    need = Need.SCHEDULE_WRITE if request.method == "POST" else Need.READ
+    appointment = access(request, APPOINTMENTS, appointment_id, need)
+    today = timezone.localdate()
+    scars = [row.scar for row in appointment.planned.select_related("scar")]
+    form = CheckInForm(
+        request.POST or None, scars=scars, ask_pregnancy=services.pregnancy_asked(appointment.patient, today)
+    )
+    evaluations = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.appointment_check_in(
+                appointment=appointment,
+                user=request.user,
+                scars_today=form.scars_today(),
+                pregnancy_status=form.cleaned_data.get("pregnancy_status", ""),
+                override_reason=form.cleaned_data["override_reason"],
+            )
+        except services.ScheduleError as error:
+            schedule_error_on_form(form, error)
+            evaluations = error.evaluations
+        else:
+            messages.success(request, "Checked in. Record the treatment of each scar.")
+            return redirect("sessions:appointment", appointment.pk)
+    context = {"appointment": appointment, "patient": appointment.patient, "form": form, "evaluations": evaluations}
+    return render(request, "sessions/check_in.html", context)
 
 
 @require_POST
