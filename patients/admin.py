@@ -1,7 +1,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from patients.models import AccessEvent, Patient, PatientCondition, PatientMedication, RoleChange, Scar, ScarAssessment
+from patients.models import (
+    AccessEvent,
+    Consent,
+    Patient,
+    PatientCondition,
+    PatientMedication,
+    RoleChange,
+    Scar,
+    ScarAssessment,
+)
 
 
 class NoDeleteAdmin(SimpleHistoryAdmin):
@@ -40,6 +49,21 @@ class ScarAdmin(NoDeleteAdmin):
 class ScarAssessmentAdmin(NoDeleteAdmin):
     list_display = ["scar", "assessed_on", "assessor"]
     raw_id_fields = ["scar", "assessor"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(NoDeleteAdmin):
+    """Shown only: consents are recorded and withdrawn on the patient's page, where the rules are checked."""
+
+    list_display = ["patient", "signed_on", "text_version", "withdrawn_on", "entered_in_error"]
+    list_filter = ["entered_in_error"]
+    raw_id_fields = ["patient", "recorded_by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(AccessEvent)

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from patients.models import Patient, PatientCondition, PatientMedication, PregnancyStatus, Scar, ScarAssessment
+from patients.models import Consent, Patient, PatientCondition, PatientMedication, PregnancyStatus, Scar, ScarAssessment
 from patients.roles import CLINIC_ADMIN, CLINICIAN
 
 DEMO_PASSWORD = "cryocare-demo"
@@ -93,6 +93,22 @@ def _years_ago(today: date, years: int, rng: random.Random) -> date:
 
 
 @transaction.atomic
+def _consent_for_demo(patient: Patient, clinician) -> Consent:
+    """The demo patient's signed consent, covering every technique (the scars are added one by one)."""
+    consent, _ = Consent.objects.get_or_create(
+        patient=patient,
+        signed_on=patient.consent_date,
+        defaults={
+            "text_version": patient.consent_version,
+            "covers_spray": True,
+            "covers_contact": True,
+            "covers_intralesional": True,
+            "recorded_by": clinician,
+        },
+    )
+    return consent
+
+
 def seed_demo(*, today: date) -> dict:
     """Create what is missing of the demo data set; returns counts of what was created."""
     created = {"users": 0, "patients": 0}
@@ -224,6 +240,8 @@ def _create_patient(mrn, given, family, sex, fitz, lang, scenario, plan, clinici
             onset_date=spec["onset"],
             goal="both",
         )
+        if patient.consent_date:
+            _consent_for_demo(patient, clinician).scars.add(scar)
         for i, a in enumerate(spec["assessments"]):
             latest = i == len(spec["assessments"]) - 1
             findings = []

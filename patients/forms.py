@@ -12,7 +12,7 @@ from patients.models import (
     ScarAssessment,
 )
 from patients.photos import photo_reencode
-from protocols.codes import SiteFinding
+from protocols.codes import SiteFinding, Technique
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -29,8 +29,6 @@ CLINICAL_PATIENT_FIELDS = (
     "fitzpatrick",
     "pregnancy_status",
     "pregnancy_confirmed_on",
-    "consent_date",
-    "consent_version",
 )
 
 
@@ -54,7 +52,6 @@ class PatientForm(forms.ModelForm):
         widgets = {
             "birth_date": DATE,
             "pregnancy_confirmed_on": DATE,
-            "consent_date": DATE,
             "notes": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"mrn": "Leave empty to generate one."}
@@ -84,7 +81,6 @@ class PatientForm(forms.ModelForm):
             Fieldset(
                 "Clinical",
                 Row(Column("fitzpatrick"), Column("pregnancy_status"), Column("pregnancy_confirmed_on")),
-                Row(Column("consent_date"), Column("consent_version")),
             ),
             "notes",
             *(["archived"] if "archived" in self.fields else []),
@@ -95,14 +91,6 @@ class PatientForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        consent_date, version = data.get("consent_date"), (data.get("consent_version") or "").strip()
-        if consent_date and not version:
-            self.add_error("consent_version", "Give the version of the consent text the patient signed.")
-        if version and not consent_date:
-            self.add_error("consent_date", "Give the date the consent was signed.")
-        birth = data.get("birth_date")
-        if birth and consent_date and consent_date < birth:
-            self.add_error("consent_date", "Consent cannot be dated before the birth date.")
         status = data.get("pregnancy_status")
         if status in (PregnancyStatus.YES, PregnancyStatus.NO) and not data.get("pregnancy_confirmed_on"):
             self.add_error("pregnancy_confirmed_on", "Give the date the pregnancy status was last confirmed.")
@@ -283,3 +271,46 @@ class AssessmentForm(forms.ModelForm):
 
     def model_data(self) -> dict:
         return {k: v for k, v in self.cleaned_data.items() if k != "photos"}
+
+
+class ConsentForm(forms.Form):
+    """A signed consent: which of this patient's scars, which techniques, when, which text, and who gave it."""
+
+    scars = forms.ModelMultipleChoiceField(
+        queryset=Scar.objects.none(), widget=forms.CheckboxSelectMultiple, label="Scars it covers"
+    )
+    techniques = forms.MultipleChoiceField(
+        choices=Technique.choices, widget=forms.CheckboxSelectMultiple, label="Techniques it covers"
+    )
+    signed_on = forms.DateField(widget=DATE)
+    text_version = forms.CharField(label="Consent text version", max_length=40)
+    guardian_name = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Needed when the patient is under 18: the guardian who gave the consent.",
+    )
+    guardian_relation = forms.CharField(
+        label="Guardian's relation to the patient",
+        max_length=100,
+        required=False,
+        help_text="Needed with the guardian's name (patients under 18), e.g. mother.",
+    )
+
+    def __init__(self, *args, patient: Patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only this patient's scars are offered; the service checks it again.
+        self.fields["scars"].queryset = patient.scars.all()
+        self.helper = _helper(
+            Row(Column("scars"), Column("techniques")),
+            Row(Column("signed_on"), Column("text_version")),
+            Row(Column("guardian_name"), Column("guardian_relation")),
+            submit="Record consent",
+        )
+
+
+class ConsentWithdrawForm(forms.Form):
+    withdrawn_on = forms.DateField(label="Withdrawn on", widget=DATE)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper(submit="Withdraw consent")

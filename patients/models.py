@@ -14,6 +14,7 @@ from protocols.codes import (
     Morphology,
     Sex,
     SiteFinding,
+    Technique,
 )
 
 
@@ -48,6 +49,8 @@ class Patient(models.Model):
     email_consent = models.BooleanField("agrees to be contacted by e-mail", default=False)
     pregnancy_status = models.CharField(max_length=10, choices=PregnancyStatus.choices, default=PregnancyStatus.UNKNOWN)
     pregnancy_confirmed_on = models.DateField("pregnancy status last confirmed", null=True, blank=True)
+    # Superseded by the consent record (`Consent`, per scar and technique), into which migration 0004
+    # copied them; kept as they were, no longer edited or read by the engine.
     consent_date = models.DateField("cryotherapy consent signed on", null=True, blank=True)
     consent_version = models.CharField("consent text version", max_length=40, blank=True)
     notes = models.TextField(blank=True)
@@ -168,6 +171,74 @@ class Scar(models.Model):
     def label(self) -> str:
         side = f" ({self.get_laterality_display().lower()})" if self.laterality else ""
         return f"{self.get_body_site_display()}{side}, {self.get_morphology_display().lower()}"
+
+
+# RULES.md §2a.7: under 18 on the date, a consent counts only when a named guardian gave it.
+CONSENT_ADULT_AGE = 18
+
+
+class Consent(models.Model):
+    """A signed consent to cryotherapy of some of the patient's scars by some techniques (RULES.md §2a.7).
+
+    Never deleted: a withdrawal is a date, a mistake is "entered in error". The techniques are
+    three booleans, one per code of `protocols.codes.Technique`, so that the database itself
+    holds "at least one technique"; `covers_field()` names the one for a code.
+    """
+
+    patient_path = "patient"  # how the access layer finds the record's patient (patients.access)
+    patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="consents")
+    scars = models.ManyToManyField(Scar, related_name="consents")
+    covers_spray = models.BooleanField("spray", default=False)
+    covers_contact = models.BooleanField("contact", default=False)
+    covers_intralesional = models.BooleanField("intralesional", default=False)
+    signed_on = models.DateField()
+    text_version = models.CharField("consent text version", max_length=40)
+    withdrawn_on = models.DateField(null=True, blank=True)
+    guardian_name = models.CharField(max_length=200, blank=True)
+    guardian_relation = models.CharField("guardian's relation to the patient", max_length=100, blank=True)
+    # Null only for the consents carried over from Patient.consent_date by migration 0004, which
+    # recorded no author; every consent recorded through the app has one (consent_record).
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    entered_in_error = models.BooleanField(
+        default=False, help_text="Kept for the record but no longer read by the protocol engine."
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-signed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(covers_spray=True) | Q(covers_contact=True) | Q(covers_intralesional=True),
+                name="consent_covers_a_technique",
+            ),
+            models.CheckConstraint(condition=~Q(text_version=""), name="consent_text_version_given"),
+            models.CheckConstraint(
+                condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=models.F("signed_on")),
+                name="consent_withdrawn_on_or_after_signed",
+            ),
+            models.CheckConstraint(
+                condition=Q(guardian_name="", guardian_relation="") | (~Q(guardian_name="") & ~Q(guardian_relation="")),
+                name="consent_guardian_name_and_relation_together",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent of {self.patient} signed {self.signed_on:%Y-%m-%d} ({self.text_version})"
+
+    @staticmethod
+    def covers_field(technique: str) -> str:
+        """The boolean field for a technique code; KeyError for a code that is not a technique."""
+        return {code: f"covers_{code}" for code in Technique.values}[technique]
+
+    @property
+    def techniques(self) -> list[str]:
+        return [code for code in Technique.values if getattr(self, f"covers_{code}")]
+
+    def technique_labels(self) -> list[str]:
+        return [Technique(code).label for code in self.techniques]
 
 
 def _range(field: str, low: int, high: int, name: str) -> models.CheckConstraint:

@@ -1,18 +1,22 @@
 """Reads of the patient record."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Prefetch, Q, QuerySet
 
 from patients.models import (
+    CONSENT_ADULT_AGE,
     AssessmentPhoto,
+    Consent,
     Patient,
     PatientCondition,
     PatientMedication,
     Scar,
     ScarAssessment,
 )
+from protocols.codes import Technique
+from protocols.rules import age_on
 
 
 def patient_search(*, query: str = "", include_archived: bool = False) -> QuerySet[Patient]:
@@ -45,6 +49,48 @@ def scar_assessments(*, scar: Scar) -> QuerySet[ScarAssessment]:
     )
 
 
+def consent_for(*, scar: Scar, technique: str, on_date: date) -> bool | None:
+    """`patient.consent` for treating `scar` by `technique` on `on_date` (RULES.md §2a.7).
+
+    Read are the consents of the scar's patient, not entered in error, that cover this scar and
+    this technique and were signed on or before `on_date`. Then:
+
+    - True if one of them is in force on `on_date` and valid for the patient's age: not withdrawn
+      by then (no `withdrawn_on`, or `withdrawn_on` after `on_date`: a consent withdrawn later
+      was valid on `on_date`, so a past date is judged by what was on file for it; withdrawn
+      on `on_date` itself counts as withdrawn), and either the patient is 18 or older on
+      `on_date` (whole years) or a guardian is named on it;
+    - False if there are such consents but none of them is (withdrawn, or a minor's without a
+      guardian);
+    - None if nothing on file covers this scar and technique by `on_date`.
+
+    A technique that is not a code of `protocols.codes.Technique` raises ValueError.
+    """
+    if technique not in Technique.values:
+        raise ValueError(f"{technique!r} is not a technique code")
+    consents = list(
+        Consent.objects.filter(
+            patient_id=scar.patient_id,
+            entered_in_error=False,
+            scars=scar,
+            signed_on__lte=on_date,
+            **{Consent.covers_field(technique): True},
+        ).only("withdrawn_on", "guardian_name")
+    )
+    if not consents:
+        return None
+    adult = age_on(scar.patient.birth_date, on_date) >= CONSENT_ADULT_AGE
+    return any(
+        (consent.withdrawn_on is None or consent.withdrawn_on > on_date) and (adult or bool(consent.guardian_name))
+        for consent in consents
+    )
+
+
+def patient_consents(*, patient: Patient) -> QuerySet[Consent]:
+    """Every consent of the patient, newest first, entered in error included (the page marks them)."""
+    return patient.consents.select_related("recorded_by").prefetch_related("scars")
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     at: datetime
@@ -66,6 +112,7 @@ def patient_history(*, patient: Patient, limit: int = 100) -> list[HistoryEntry]
         ("Medication", PatientMedication.history.filter(patient_id=patient.pk)),
         ("Scar", Scar.history.filter(patient_id=patient.pk)),
         ("Assessment", ScarAssessment.history.filter(scar__patient_id=patient.pk)),
+        ("Consent", Consent.history.filter(patient_id=patient.pk)),
         ("Photo", AssessmentPhoto.history.filter(assessment__scar__patient_id=patient.pk)),
     ]
     entries: list[HistoryEntry] = []

@@ -17,5 +17,7 @@ urlpatterns = [
     path("scars/<int:scar_id>/edit/", views.scar_edit, name="scar_edit"),
     path("scars/<int:scar_id>/assessments/new/", views.assessment_create, name="assessment_create"),
     path("assessments/<int:assessment_id>/edit/", views.assessment_edit, name="assessment_edit"),
+    path("<int:patient_id>/consents/new/", views.consent_add, name="consent_add"),
+    path("consents/<int:consent_id>/withdraw/", views.consent_withdraw, name="consent_withdraw"),
     path("photos/<int:photo_id>/", views.photo_view, name="photo"),
 ]

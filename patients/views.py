@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -7,8 +8,16 @@ from django.views.decorators.http import require_http_methods
 
 from patients import selectors, services
 from patients.access import Need, access, can, require
-from patients.forms import AssessmentForm, ConditionForm, MedicationForm, PatientForm, ScarForm
-from patients.models import AssessmentPhoto, Patient, Scar, ScarAssessment
+from patients.forms import (
+    AssessmentForm,
+    ConditionForm,
+    ConsentForm,
+    ConsentWithdrawForm,
+    MedicationForm,
+    PatientForm,
+    ScarForm,
+)
+from patients.models import AssessmentPhoto, Consent, Patient, Scar, ScarAssessment
 
 PAGE_SIZE = 25
 
@@ -137,6 +146,42 @@ def assessment_edit(request: HttpRequest, assessment_id: int) -> HttpResponse:
         request,
         "form_page.html",
         {"form": form, "title": f"Edit {assessment}", "patient": assessment.scar.patient, "multipart": True},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def consent_add(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access(request, Patient, patient_id, Need.CLINICAL_WRITE)
+    form = ConsentForm(request.POST or None, patient=patient, initial={"signed_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_record(patient=patient, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Consent recorded.")
+            return redirect("sessions:patient", patient.pk)
+    return render(request, "form_page.html", {"form": form, "title": "Record consent", "patient": patient})
+
+
+@require_http_methods(["GET", "POST"])
+def consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
+    consent = access(request, Consent, consent_id, Need.CLINICAL_WRITE)
+    form = ConsentWithdrawForm(request.POST or None, initial={"withdrawn_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_withdraw(
+                consent=consent, withdrawn_on=form.cleaned_data["withdrawn_on"], user=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Consent withdrawn.")
+            return redirect("sessions:patient", consent.patient_id)
+    return render(
+        request,
+        "form_page.html",
+        {"form": form, "title": f"Withdraw consent signed {consent.signed_on:%Y-%m-%d}", "patient": consent.patient},
     )
 
 

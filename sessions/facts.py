@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from clinic.models import Clinic
 from patients.models import PregnancyStatus, Scar
+from patients.selectors import consent_for
 from protocols.codes import AdverseEvent, Condition
 from protocols.models import ProtocolParameters
 from sessions.models import Appointment, AppointmentScar, AppointmentStatus, SessionAdverseEvent, TreatmentSession
@@ -155,7 +156,7 @@ def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule"
             "sex": patient.sex,
             "fitzpatrick": patient.fitzpatrick,
             "pregnant": _pregnant(patient, on_date, ProtocolParameters.current().pregnancy_status_valid_days),
-            "consent": patient.consent_date is not None and patient.consent_date <= on_date,
+            "consent": consent_for(scar=scar, technique=technique, on_date=on_date),
             "conditions": conditions,
             "medications": medications,
         },

@@ -4,7 +4,7 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from patients.models import Patient, PatientCondition, PatientMedication, Scar, ScarAssessment
+from patients.models import Consent, Patient, PatientCondition, PatientMedication, Scar, ScarAssessment
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -50,9 +50,14 @@ class MedicationFactory(factory.django.DjangoModelFactory):
     drug_name = "apixaban"
 
 
+# Tests of the consent record itself turn this off and make every consent they need.
+CONSENT_ON_FILE = True
+
+
 class ScarFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Scar
+        skip_postgeneration_save = True  # the consent hook saves what it changes
 
     patient = factory.SubFactory(PatientFactory)
     body_site = "abdomen"
@@ -60,6 +65,22 @@ class ScarFactory(factory.django.DjangoModelFactory):
     morphology = "hypertrophic"
     cause = "surgical"
     onset_date = datetime.date(2024, 6, 1)
+
+    @factory.post_generation
+    def consented(self, create, extracted, **kwargs):
+        """A patient who signed consent (`consent_date`) has it cover each new scar, every technique."""
+        if create and extracted is not False and CONSENT_ON_FILE and self.patient.consent_date:
+            consent, _ = Consent.objects.get_or_create(
+                patient=self.patient,
+                signed_on=self.patient.consent_date,
+                defaults={
+                    "text_version": self.patient.consent_version,
+                    "covers_spray": True,
+                    "covers_contact": True,
+                    "covers_intralesional": True,
+                },
+            )
+            consent.scars.add(self)
 
 
 class ScarAssessmentFactory(factory.django.DjangoModelFactory):

@@ -28,12 +28,6 @@ def test_duplicate_mrn_is_refused_on_the_field(clinician_client, patient):
     assert Patient.objects.count() == 1
 
 
-def test_consent_needs_both_date_and_version(clinician_client):
-    response = clinician_client.post(reverse("patients:create"), {**VALID, "consent_date": "2026-01-01"})
-    assert "consent_version" in response.context["form"].errors
-    assert not Patient.objects.exists()
-
-
 def test_future_birth_date_is_refused(clinician_client):
     response = clinician_client.post(reverse("patients:create"), {**VALID, "birth_date": "2999-01-01"})
     assert "birth_date" in response.context["form"].errors

@@ -59,8 +59,7 @@ def test_check_in_runs_the_engine_at_treat_stage_and_opens_a_record(checked_in):
 
 def test_check_in_is_blocked_without_consent(appointment, clinician):
     patient = appointment.patient
-    patient.consent_date, patient.consent_version = None, ""
-    patient.save()
+    patient.consents.update(withdrawn_on=datetime.date(2026, 11, 1))
     with pytest.raises(services.ScheduleError) as refused:
         services.appointment_check_in(
             appointment=appointment,
