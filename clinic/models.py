@@ -2,11 +2,13 @@
 hours, closures, and its scheduling defaults. Everything else reads the clinic through this app."""
 
 import zoneinfo
+from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 
@@ -62,6 +64,12 @@ class Clinic(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @classmethod
+    def date_of(cls, moment: datetime | None = None) -> date:
+        """The clinic's calendar date of `moment` (now by default): the one calendar every date is on,
+        in requests, background jobs and commands alike (RULES.md §2a.8)."""
+        return timezone.localdate(moment or timezone.now(), cls.current().zone)
 
 
 class OpeningHours(models.Model):

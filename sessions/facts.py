@@ -8,7 +8,6 @@ and the document is stored with every recorded evaluation (`protocols.models.Eva
 from datetime import date
 
 from django.db.models import Q
-from django.utils import timezone
 
 from clinic.models import Clinic
 from patients.models import PregnancyStatus, Scar
@@ -44,7 +43,6 @@ def scar_session_history(*, scar: Scar, on_date: date, exclude_appointment: Appo
     entered in error are left out. The visit being decided (`exclude_appointment`) is never part
     of its own history. Dates are the clinic's dates.
     """
-    zone = Clinic.current().zone
     history = []
     sessions = (
         TreatmentSession.objects.filter(scar=scar, entered_in_error=False)
@@ -80,7 +78,7 @@ def scar_session_history(*, scar: Scar, on_date: date, exclude_appointment: Appo
         record = records.get(appointment.pk)
         history.append(
             {
-                "date": timezone.localdate(appointment.starts_at, zone).isoformat(),
+                "date": Clinic.date_of(appointment.starts_at).isoformat(),
                 "status": "cancelled" if appointment.status == AppointmentStatus.CANCELLED else "no_show",
                 "technique": planned.technique,
                 "adverse_events": _adverse_events(record, on_date) if record else [],

@@ -399,9 +399,8 @@ def appointment_check_in(
     """
     appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.CHECKED_IN)
     # One calendar: the clinic's days, in the time zone set in clinic set-up (RULES.md §2a.8).
-    zone = Clinic.current().zone
-    visit_day = timezone.localdate(appointment.starts_at, zone)
-    today = today or timezone.localdate(timezone.now(), zone)
+    visit_day = Clinic.date_of(appointment.starts_at)
+    today = today or Clinic.date_of()
     if today != visit_day:
         raise ScheduleError(
             f"Check-in is on the day of the appointment, {visit_day:%A %-d %B %Y}; today is {today:%A %-d %B %Y}."
@@ -604,7 +603,7 @@ def adverse_event_add(
     today: date | None = None,
 ) -> SessionAdverseEvent:
     # Adverse events often show days later: they are added to signed records too.
-    today = today or timezone.localdate(timezone.now(), Clinic.current().zone)
+    today = today or Clinic.date_of()
     if onset_on is not None and not session.performed_on <= onset_on <= today:
         raise ScheduleError(
             f"It began between the session ({session.performed_on:%Y-%m-%d}) and today ({today:%Y-%m-%d}).",
@@ -662,7 +661,7 @@ def adverse_event_resolve(
     if resolved_on < event.session.performed_on:
         raise ScheduleError("An adverse event cannot resolve before the session.", field="resolved_on")
     # "Resolved" lifts ADV-01: a date still to come would lift it today (RULES.md §2a.4).
-    today = today or timezone.localdate(timezone.now(), Clinic.current().zone)
+    today = today or Clinic.date_of()
     if resolved_on > today:
         raise ScheduleError(
             f"The resolution date cannot be in the future (today is {today:%Y-%m-%d}).", field="resolved_on"
