@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from patients.models import (
+    CourseEndReason,
     Patient,
     PatientCondition,
     PatientMedication,
@@ -141,7 +142,7 @@ class MedicationForm(forms.ModelForm):
 class ScarForm(forms.ModelForm):
     class Meta:
         model = Scar
-        fields = ["body_site", "laterality", "morphology", "cause", "onset_date", "goal", "status", "note"]
+        fields = ["body_site", "laterality", "morphology", "cause", "onset_date", "goal", "note"]
         widgets = {"onset_date": DATE, "note": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -314,3 +315,8 @@ class ConsentWithdrawForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(submit="Withdraw consent")
+
+
+class CourseEndForm(forms.Form):
+    reason = forms.ChoiceField(choices=CourseEndReason.choices, label="Why the course ends")
+    note = forms.CharField(required=False, max_length=300, label="Note")

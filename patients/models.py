@@ -144,7 +144,16 @@ class TreatmentGoal(models.TextChoices):
 
 class ScarStatus(models.TextChoices):
     ACTIVE = "active", "Active"
-    RESOLVED = "resolved", "Resolved"
+    RESOLVED = "resolved", "Course ended"
+
+
+class CourseEndReason(models.TextChoices):
+    """Why a clinician ended a scar's course (RULES.md §6c)."""
+
+    GOAL_REACHED = "goal_reached", "Goal reached"
+    PATIENT_DECLINED = "patient_declined", "Patient declined further treatment"
+    REFERRED = "referred", "Referred elsewhere"
+    NO_RESPONSE = "no_response", "No response"
 
 
 class Scar(models.Model):
@@ -157,12 +166,22 @@ class Scar(models.Model):
     onset_date = models.DateField("formed on", null=True, blank=True)
     goal = models.CharField("treatment goal", max_length=20, choices=TreatmentGoal.choices, default=TreatmentGoal.BOTH)
     status = models.CharField(max_length=10, choices=ScarStatus.choices, default=ScarStatus.ACTIVE)
+    # An ended course (§6c) leaves the worklist and recalls; the scar keeps its history and can reopen.
+    course_ended_on = models.DateField(null=True, blank=True)
+    course_end_reason = models.CharField(max_length=20, choices=CourseEndReason.choices, blank=True)
+    course_end_note = models.CharField(max_length=300, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["status", "body_site", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="active") | Q(course_ended_on__isnull=True, course_end_reason=""),
+                name="scar_active_course_has_no_end",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.label

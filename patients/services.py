@@ -12,11 +12,13 @@ from patients.models import (
     CONSENT_ADULT_AGE,
     AssessmentPhoto,
     Consent,
+    CourseEndReason,
     Patient,
     PatientCondition,
     PatientMedication,
     Scar,
     ScarAssessment,
+    ScarStatus,
 )
 from protocols.codes import Technique
 from protocols.rules import age_on
@@ -173,3 +175,30 @@ def consent_withdraw(*, consent: Consent, withdrawn_on: date, user, today: date 
     current.save(update_fields=["withdrawn_on"])
     consent.withdrawn_on = withdrawn_on
     return current
+
+
+@transaction.atomic
+def scar_course_end(*, scar: Scar, reason: str, note: str = "", user, today: date) -> Scar:
+    """A clinician ends the scar's course (RULES.md §6c): it leaves the worklist; its history stays."""
+    scar = Scar.objects.select_for_update().get(pk=scar.pk)
+    if scar.status != ScarStatus.ACTIVE:
+        raise ValidationError("This scar's course has already ended.")
+    if reason not in CourseEndReason.values:
+        raise ValidationError({"reason": "Choose why the course ends."})
+    scar.status, scar.course_ended_on = ScarStatus.RESOLVED, today
+    scar.course_end_reason, scar.course_end_note = reason, (note or "").strip()[:300]
+    scar._history_user = user
+    scar.save(update_fields=["status", "course_ended_on", "course_end_reason", "course_end_note"])
+    return scar
+
+
+@transaction.atomic
+def scar_course_reopen(*, scar: Scar, user) -> Scar:
+    """Reopen an ended course: the scar is active again (the history keeps when and why it ended)."""
+    scar = Scar.objects.select_for_update().get(pk=scar.pk)
+    if scar.status == ScarStatus.ACTIVE:
+        raise ValidationError("This scar's course is open.")
+    scar.status, scar.course_ended_on, scar.course_end_reason, scar.course_end_note = ScarStatus.ACTIVE, None, "", ""
+    scar._history_user = user
+    scar.save(update_fields=["status", "course_ended_on", "course_end_reason", "course_end_note"])
+    return scar

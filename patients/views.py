@@ -4,7 +4,7 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from patients import selectors, services
 from patients.access import Need, access, can, require
@@ -13,6 +13,7 @@ from patients.forms import (
     ConditionForm,
     ConsentForm,
     ConsentWithdrawForm,
+    CourseEndForm,
     MedicationForm,
     PatientForm,
     ScarForm,
@@ -197,3 +198,36 @@ def patient_access_log(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access(request, Patient, patient_id)
     events = Paginator(patient.access_events.select_related("user"), 50).get_page(request.GET.get("page"))
     return render(request, "patients/access_log.html", {"patient": patient, "page": events})
+
+
+@require_POST
+def scar_course_end(request: HttpRequest, scar_id: int) -> HttpResponse:
+    scar = access(request, Scar, scar_id, Need.CLINICAL_WRITE)
+    form = CourseEndForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError("Choose why the course ends.")
+        services.scar_course_end(
+            scar=scar,
+            reason=form.cleaned_data["reason"],
+            note=form.cleaned_data["note"],
+            user=request.user,
+            today=timezone.localdate(),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Course ended. The scar leaves the worklist; its history stays.")
+    return redirect("sessions:scar", scar.pk)
+
+
+@require_POST
+def scar_course_reopen(request: HttpRequest, scar_id: int) -> HttpResponse:
+    scar = access(request, Scar, scar_id, Need.CLINICAL_WRITE)
+    try:
+        services.scar_course_reopen(scar=scar, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Course reopened.")
+    return redirect("sessions:scar", scar.pk)

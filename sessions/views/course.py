@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from patients import selectors as patient_selectors
 from patients.access import Need, access
-from patients.models import Patient, Scar
+from patients.models import CourseEndReason, Patient, Scar
 from protocols import services as protocol_services
 from protocols.forms import OverrideForm
 from sessions import decisions, selectors
@@ -75,5 +75,6 @@ def scar_detail(request: HttpRequest, scar_id: int) -> HttpResponse:
         "window": selectors.scar_window(scar=scar),
         "upcoming": selectors.scar_upcoming_appointment(scar=scar),
         "today": today,
+        "course_end_reasons": CourseEndReason.choices,
     }
     return render(request, "sessions/scar_detail.html", context)
