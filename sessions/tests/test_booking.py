@@ -338,9 +338,11 @@ def test_a_second_visit_for_a_scar_already_booked_is_refused_with_the_first(trea
     assert refused.value.existing == first and booked().count() == 1
 
 
-def test_the_booking_page_links_to_the_visit_already_booked(treated_scar, clinician, clinician_client, room):
+@time_machine.travel(datetime.datetime(2026, 11, 22, 9, tzinfo=UTC), tick=False)
+def test_the_booking_page_links_to_the_visit_already_booked(treated_scar, clinician, client, room):
+    client.force_login(clinician)  # at the moved clock
     first = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))
-    response = clinician_client.post(
+    response = client.post(
         reverse("sessions:book", args=[treated_scar.pk]),
         {
             f"treat_{treated_scar.pk}": "on",
