@@ -65,11 +65,10 @@ class Clinic(models.Model):
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
 
-    @classmethod
-    def date_of(cls, moment: datetime | None = None) -> date:
+    def date_of(self, moment: datetime | None = None) -> date:
         """The clinic's calendar date of `moment` (now by default): the one calendar every date is on,
         in requests, background jobs and commands alike (RULES.md §2a.8)."""
-        return timezone.localdate(moment or timezone.now(), cls.current().zone)
+        return timezone.localdate(moment or timezone.now(), self.zone)
 
 
 class OpeningHours(models.Model):

@@ -73,12 +73,13 @@ def scar_session_history(*, scar: Scar, on_date: date, exclude_appointment: Appo
             scar=scar, entered_in_error=False, appointment__in=[p.appointment_id for p in missed]
         ).prefetch_related("adverse_events")
     }
+    clinic = Clinic.current()  # once: every date below is on the clinic's calendar
     for planned in missed:
         appointment = planned.appointment
         record = records.get(appointment.pk)
         history.append(
             {
-                "date": Clinic.date_of(appointment.starts_at).isoformat(),
+                "date": clinic.date_of(appointment.starts_at).isoformat(),
                 "status": "cancelled" if appointment.status == AppointmentStatus.CANCELLED else "no_show",
                 "technique": planned.technique,
                 "adverse_events": _adverse_events(record, on_date) if record else [],

@@ -399,8 +399,9 @@ def appointment_check_in(
     """
     appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.CHECKED_IN)
     # One calendar: the clinic's days, in the time zone set in clinic set-up (RULES.md §2a.8).
-    visit_day = Clinic.date_of(appointment.starts_at)
-    today = today or Clinic.date_of()
+    clinic = Clinic.current()
+    visit_day = clinic.date_of(appointment.starts_at)
+    today = today or clinic.date_of()
     if today != visit_day:
         raise ScheduleError(
             f"Check-in is on the day of the appointment, {visit_day:%A %-d %B %Y}; today is {today:%A %-d %B %Y}."
@@ -473,9 +474,8 @@ def parameter_problems(
         problems["cycles"] = f"Outside the protocol's 1–{limits.max_cycles} cycles for this technique."
     if started_at and ended_at:
         minutes = (datetime.combine(date.min, ended_at) - datetime.combine(date.min, started_at)).total_seconds() / 60
-        if minutes < 0:
-            problems["ended_at"] = "The end time is before the start time."
-        elif not limits.min_minutes <= minutes <= limits.max_minutes:
+        # An end before the start is a hard limit (protocols.limits), checked before this.
+        if not limits.min_minutes <= minutes <= limits.max_minutes:
             problems["ended_at"] = (
                 f"The session took {minutes:.0f} min; the protocol says {limits.min_minutes}–{limits.max_minutes} min."
             )
@@ -603,7 +603,7 @@ def adverse_event_add(
     today: date | None = None,
 ) -> SessionAdverseEvent:
     # Adverse events often show days later: they are added to signed records too.
-    today = today or Clinic.date_of()
+    today = today or Clinic.current().date_of()
     if onset_on is not None and not session.performed_on <= onset_on <= today:
         raise ScheduleError(
             f"It began between the session ({session.performed_on:%Y-%m-%d}) and today ({today:%Y-%m-%d}).",
@@ -661,7 +661,7 @@ def adverse_event_resolve(
     if resolved_on < event.session.performed_on:
         raise ScheduleError("An adverse event cannot resolve before the session.", field="resolved_on")
     # "Resolved" lifts ADV-01: a date still to come would lift it today (RULES.md §2a.4).
-    today = today or Clinic.date_of()
+    today = today or Clinic.current().date_of()
     if resolved_on > today:
         raise ScheduleError(
             f"The resolution date cannot be in the future (today is {today:%Y-%m-%d}).", field="resolved_on"
