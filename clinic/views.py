@@ -25,11 +25,11 @@ PREFIXES = {
 
 
 # The set-up rows that can be added, by the page section they are listed in: the form (by its key
-# on the page), the service that adds the row and the message once it is added.
+# on the page), the service that adds the row and the message once it is added. Closures are added
+# through the schedule (`sessions:closure_add`), which first lists the booked visits they fall on.
 ADDABLE = {
     "opening-hours": ("hours_form", OpeningHoursForm, services.opening_hours_add, "Opening hours added."),
     "rooms": ("room_form", RoomForm, services.room_add, "Room added."),
-    "closures": ("closure_form", ClosureForm, services.closure_add, "Closure added."),
     "working-hours": ("work_form", WorkingHoursForm, services.working_hours_add, "Working hours added."),
 }
 # The set-up rows that can be removed, by the page section they are listed in (rooms are only

@@ -19,7 +19,7 @@ from clinic.models import Clinic
 from documents.models import DocumentKind, DocumentLink, PatientDocument
 from patients.models import Patient, Scar, ScarStatus
 from protocols.models import Evaluation, ProtocolParameters
-from sessions.models import Appointment, AppointmentStatus, TreatmentSession
+from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentSession
 from sessions.selectors import scar_upcoming_appointment, window_after
 
 DEFAULT_LINK_DAYS = 90
@@ -161,9 +161,12 @@ def aftercare_context(*, appointment: Appointment, now: datetime) -> dict:
 
 
 def first_appointment(*, patient: Patient, now: datetime) -> Appointment | None:
-    """The patient's next confirmed appointment (a request still awaiting a clinician is not)."""
+    """The patient's next confirmed treatment visit (a request still awaiting a clinician is not, nor
+    a review visit, which has no freeze to prepare for)."""
     return (
-        Appointment.objects.filter(patient=patient, starts_at__gte=now, status=AppointmentStatus.SCHEDULED)
+        Appointment.objects.filter(
+            patient=patient, starts_at__gte=now, status=AppointmentStatus.SCHEDULED, kind=AppointmentKind.TREATMENT
+        )
         .order_by("starts_at")
         .first()
     )

@@ -323,7 +323,8 @@ def patient_initials(patient) -> str:
 def feed_summary(appointment: Appointment) -> str:
     """What a phone's calendar shows. Never the patient's name: the feed leaves the clinic's systems."""
     patient = appointment.patient
-    return f"Cryotherapy – {patient_initials(patient)} ({patient.mrn}) · {status_label(appointment.status)}"
+    what = "Cryotherapy review" if appointment.is_review else "Cryotherapy"
+    return f"{what} – {patient_initials(patient)} ({patient.mrn}) · {status_label(appointment.status)}"
 
 
 def ics_document(

@@ -14,7 +14,14 @@ from patients.models import PregnancyStatus, Scar
 from patients.selectors import consent_for
 from protocols.codes import AdverseEvent, Condition
 from protocols.models import ProtocolParameters
-from sessions.models import Appointment, AppointmentScar, AppointmentStatus, SessionAdverseEvent, TreatmentSession
+from sessions.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentScar,
+    AppointmentStatus,
+    SessionAdverseEvent,
+    TreatmentSession,
+)
 
 
 def _iso(day: date | None) -> str | None:
@@ -62,8 +69,11 @@ def scar_session_history(*, scar: Scar, on_date: date, exclude_appointment: Appo
                 "adverse_events": _adverse_events(session, on_date),
             }
         )
+    # Only treatment visits: a missed review was no missed freeze (RULES.md §6a).
     missed = AppointmentScar.objects.filter(
-        scar=scar, appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW]
+        scar=scar,
+        appointment__kind=AppointmentKind.TREATMENT,
+        appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW],
     ).select_related("appointment")
     if exclude_appointment is not None:
         missed = missed.exclude(appointment=exclude_appointment)

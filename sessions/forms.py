@@ -73,6 +73,32 @@ class BookingForm(SlotForm):
         return data
 
 
+class ReviewBookingForm(SlotForm):
+    """A review visit: which scars to look at, when, with whom. No technique and no override: the
+    engine does not decide on a review (RULES.md §6a)."""
+
+    notes = forms.CharField(required=False, max_length=500)
+
+    def __init__(self, *args, scars=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["override_reason"]
+        self.scars = list(scars)
+        for scar in self.scars:
+            self.fields[f"review_{scar.pk}"] = forms.BooleanField(required=False, label=scar.label)
+
+    def scar_fields(self):
+        return [(scar, self[f"review_{scar.pk}"]) for scar in self.scars]
+
+    def chosen(self) -> list:
+        return [scar for scar in self.scars if self.cleaned_data.get(f"review_{scar.pk}")]
+
+    def clean(self):
+        data = super().clean()
+        if self.scars and not any(data.get(f"review_{scar.pk}") for scar in self.scars):
+            self.add_error(None, "Choose at least one scar to review.")
+        return data
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 

@@ -27,6 +27,13 @@ ACTIVE_STATUSES = (
 )
 
 
+class AppointmentKind(models.TextChoices):
+    # Only a treatment visit is checked by the protocol engine and carries treatment records; a
+    # review is assessment and follow-up, bookable even when freezing is blocked (RULES.md §6a).
+    TREATMENT = "treatment", "Treatment"
+    REVIEW = "review", "Review (assessment and follow-up, no freezing)"
+
+
 class Appointment(models.Model):
     patient_path = "patient"  # how the access layer finds the record's patient (patients.access)
     patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="appointments")
@@ -34,7 +41,11 @@ class Appointment(models.Model):
     room = models.ForeignKey("clinic.Room", on_delete=models.PROTECT, related_name="appointments")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=AppointmentKind.choices, default=AppointmentKind.TREATMENT)
     status = models.CharField(max_length=12, choices=AppointmentStatus.choices, default=AppointmentStatus.SCHEDULED)
+    # Why a booked visit must move (e.g. the clinic closed that day); empty when it need not. The
+    # worklist lists these *to reschedule*; moving the visit clears it.
+    reschedule_reason = models.CharField(max_length=300, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
     notes = models.CharField(max_length=500, blank=True)
     booked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -43,7 +54,11 @@ class Appointment(models.Model):
 
     class Meta:
         ordering = ["starts_at", "pk"]
-        indexes = [models.Index(fields=["starts_at"]), models.Index(fields=["clinician", "starts_at"])]
+        indexes = [
+            models.Index(fields=["starts_at"]),
+            models.Index(fields=["clinician", "starts_at"]),
+            models.Index(fields=["starts_at"], condition=~Q(reschedule_reason=""), name="appointment_to_reschedule"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"),
             models.CheckConstraint(
@@ -56,16 +71,21 @@ class Appointment(models.Model):
         return f"{self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"
 
     @property
+    def is_review(self) -> bool:
+        return self.kind == AppointmentKind.REVIEW
+
+    @property
     def minutes(self) -> int:
         return int((self.ends_at - self.starts_at).total_seconds() // 60)
 
 
 class AppointmentScar(models.Model):
-    """A scar to treat at an appointment, the planned technique and the engine's booking decision."""
+    """A scar planned at an appointment: for a treatment visit, the technique and the engine's booking
+    decision; for a review visit, neither (the technique is empty, nothing is evaluated)."""
 
     appointment = models.ForeignKey(Appointment, on_delete=models.PROTECT, related_name="planned")
     scar = models.ForeignKey("patients.Scar", on_delete=models.PROTECT, related_name="planned")
-    technique = models.CharField(max_length=20, choices=Technique.choices)
+    technique = models.CharField(max_length=20, choices=Technique.choices, blank=True)
     booking_evaluation = models.ForeignKey(
         "protocols.Evaluation", on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
@@ -80,7 +100,12 @@ class AppointmentScar(models.Model):
         constraints = [models.UniqueConstraint(fields=["appointment", "scar"], name="appointmentscar_unique_scar")]
 
     def __str__(self) -> str:
-        return f"{self.scar} ({self.get_technique_display()})"
+        return f"{self.scar} ({self.plan_label})"
+
+    @property
+    def plan_label(self) -> str:
+        """What is planned for the scar, in lower case: its technique, or "review"."""
+        return self.get_technique_display().lower() if self.technique else "review"
 
 
 class Cryogen(models.TextChoices):

@@ -1,10 +1,11 @@
 """Reads of the schedule and the treatment record."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
+from clinic.models import Clinic
 from patients.models import Scar
 from protocols import window
 from protocols.models import ProtocolParameters
@@ -88,4 +89,31 @@ def appointments_between(*, start, end, clinician=None) -> QuerySet[Appointment]
         appointments.select_related("patient", "clinician", "room")
         .prefetch_related("planned__scar")
         .order_by("starts_at")
+    )
+
+
+# Booked visits still to happen: what a closure over their day leaves to reschedule.
+WAITING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED)
+
+
+def visits_in_closure(*, starts_on: date, ends_on: date, clinician=None) -> QuerySet[Appointment]:
+    """Requested and scheduled visits on the clinic's days `starts_on`–`ends_on` (inclusive): the whole
+    clinic's, or one clinician's for a clinician's day off."""
+    zone = Clinic.current().zone
+    start = datetime.combine(starts_on, time.min, tzinfo=zone)
+    end = datetime.combine(ends_on + timedelta(days=1), time.min, tzinfo=zone)
+    visits = Appointment.objects.filter(starts_at__lt=end, ends_at__gt=start, status__in=WAITING_STATUSES)
+    if clinician is not None:
+        visits = visits.filter(clinician=clinician)
+    return visits.select_related("patient", "clinician", "room").order_by("starts_at", "pk")
+
+
+def visits_to_reschedule() -> QuerySet[Appointment]:
+    """Booked visits flagged *to reschedule* (e.g. a closure was added over their day), soonest first."""
+    return (
+        Appointment.objects.filter(status__in=WAITING_STATUSES)
+        .exclude(reschedule_reason="")
+        .select_related("patient", "clinician", "room")
+        .prefetch_related("planned__scar")
+        .order_by("starts_at", "pk")
     )

@@ -11,7 +11,8 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from clinic.models import Clinic, Room
+from clinic import services as clinic_services
+from clinic.models import Clinic, Closure, Room
 from patients.models import Patient, PregnancyStatus, Scar, ScarStatus
 from patients.roles import is_clinician
 from protocols import limits
@@ -22,6 +23,7 @@ from protocols.services import override_record
 from sessions.decisions import evaluation_record
 from sessions.models import (
     Appointment,
+    AppointmentKind,
     AppointmentScar,
     AppointmentStatus,
     CalendarFeed,
@@ -29,6 +31,7 @@ from sessions.models import (
     SessionAdverseEvent,
     TreatmentSession,
 )
+from sessions.selectors import WAITING_STATUSES, visits_in_closure
 from sessions.slots import schedule_problem
 
 
@@ -156,14 +159,24 @@ def appointment_slot_claim(appointment: Appointment, *, attempts: int = 3) -> No
                 ) from None
 
 
-def _check_plan(*, patient: Patient, planned: list[PlannedScar], clinician, room: Room, minutes: int) -> None:
+def _check_plan(
+    *,
+    patient: Patient,
+    planned: list[PlannedScar],
+    clinician,
+    room: Room,
+    minutes: int,
+    kind: str = AppointmentKind.TREATMENT,
+) -> None:
     if not planned:
-        raise ScheduleError("Choose at least one scar to treat.", field="scars")
+        verb = "review" if kind == AppointmentKind.REVIEW else "treat"
+        raise ScheduleError(f"Choose at least one scar to {verb}.", field="scars")
     for p in planned:
         if p.scar.patient_id != patient.pk:
             raise ScheduleError("A scar on this appointment belongs to another patient.", field="scars")
-        if p.scar.status != ScarStatus.ACTIVE:
-            raise ScheduleError(f"{p.scar.label} is resolved and is not treated any more.", field="scars")
+        # A review may follow a course that has ended (RULES.md §6a, §6c); a freeze may not.
+        if kind == AppointmentKind.TREATMENT and p.scar.status != ScarStatus.ACTIVE:
+            raise ScheduleError(f"{p.scar.label}: its course has ended, so it is not treated.", field="scars")
     if not is_clinician(clinician):
         raise ScheduleError("Choose a clinician.", field="clinician")
     if not room.active:
@@ -172,24 +185,26 @@ def _check_plan(*, patient: Patient, planned: list[PlannedScar], clinician, room
         raise ScheduleError("An appointment lasts at least 5 minutes.", field="minutes")
 
 
-# A scar waits for at most one treatment visit; one in progress (checked in) does not count, so the
-# next visit can be booked during today's.
-WAITING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED)
+# A scar waits for at most one treatment visit and one review visit (WAITING_STATUSES); a visit in
+# progress (checked in) does not count, so the next visit can be booked during today's.
 
 
-def _check_no_other_visit(planned: list[PlannedScar]) -> None:
+def _check_no_other_visit(planned: list[PlannedScar], *, kind: str = AppointmentKind.TREATMENT) -> None:
     # The scars' rows are locked so that two bookings of one scar at the same moment are taken in turn.
     scar_ids = sorted(p.scar.pk for p in planned)
     list(Scar.objects.select_for_update().filter(pk__in=scar_ids).values_list("pk", flat=True))
     other = (
-        AppointmentScar.objects.filter(scar_id__in=scar_ids, appointment__status__in=WAITING_STATUSES)
+        AppointmentScar.objects.filter(
+            scar_id__in=scar_ids, appointment__status__in=WAITING_STATUSES, appointment__kind=kind
+        )
         .select_related("appointment", "scar")
         .order_by("appointment__starts_at")
         .first()
     )
     if other is not None:
+        visit = "review visit" if kind == AppointmentKind.REVIEW else "treatment visit"
         raise ScheduleError(
-            f"{other.scar.label} already has a visit booked for "
+            f"{other.scar.label} already has a {visit} booked for "
             f"{timezone.localtime(other.appointment.starts_at):%Y-%m-%d %H:%M}: move that visit instead of "
             "booking a second one.",
             existing=other.appointment,
@@ -223,7 +238,7 @@ def appointment_book(
     _check_plan(patient=patient, planned=planned, clinician=clinician, room=room, minutes=minutes)
     _check_time(clinician=clinician, starts_at=starts_at, minutes=minutes)
     _check_no_other_visit(planned)
-    on_date = timezone.localdate(starts_at)
+    on_date = Clinic.current().date_of(starts_at)
     evaluations = _evaluate_all(
         planned=planned, on_date=on_date, stage=Stage.SCHEDULE, purpose=Evaluation.Purpose.BOOKING, user=user
     )
@@ -243,6 +258,46 @@ def appointment_book(
         AppointmentScar(appointment=appointment, scar=p.scar, technique=p.technique, booking_evaluation=e)
         for p, e in zip(planned, evaluations, strict=True)
     )
+    return appointment
+
+
+@transaction.atomic
+def review_book(
+    *,
+    patient: Patient,
+    scars: list[Scar],
+    clinician,
+    room: Room,
+    starts_at: datetime,
+    minutes: int,
+    user,
+    notes: str = "",
+) -> Appointment:
+    """Book a review visit: assessment and follow-up, no freezing (RULES.md §6a).
+
+    The engine does not evaluate it, so it is booked even for a scar the protocol blocks, and by a
+    clinic admin without a clinician's approval; the schedule's rules (hours, closures, overlaps,
+    one waiting review per scar) apply as to any visit. A booked review counts as booked on the
+    worklist.
+    """
+    planned = [PlannedScar(scar=scar, technique="") for scar in scars]
+    kind = AppointmentKind.REVIEW
+    _check_plan(patient=patient, planned=planned, clinician=clinician, room=room, minutes=minutes, kind=kind)
+    _check_time(clinician=clinician, starts_at=starts_at, minutes=minutes)
+    _check_no_other_visit(planned, kind=kind)
+    appointment = Appointment(
+        patient=patient,
+        clinician=clinician,
+        room=room,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        kind=kind,
+        status=AppointmentStatus.SCHEDULED,
+        booked_by=user,
+        notes=notes,
+    )
+    appointment_slot_claim(appointment)
+    AppointmentScar.objects.bulk_create(AppointmentScar(appointment=appointment, scar=s, technique="") for s in scars)
     return appointment
 
 
@@ -273,9 +328,13 @@ def appointment_approve(*, appointment: Appointment, user, reason: str) -> Appoi
     """A clinician approves a requested booking: the engine decides again from the records as they are
     now, and the clinician's reason overrides what needs it; a block found now refuses it."""
     appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.SCHEDULED)
+    if appointment.is_review:
+        raise ScheduleError("A review visit is not checked by the protocol and needs no approval.")
     if not is_clinician(user):
         raise ScheduleError("Only a clinician can approve a booking that needs an override.")
-    _booking_decided_again(appointment, on_date=timezone.localdate(appointment.starts_at), user=user, reason=reason)
+    _booking_decided_again(
+        appointment, on_date=Clinic.current().date_of(appointment.starts_at), user=user, reason=reason
+    )
     appointment.status = AppointmentStatus.SCHEDULED
     appointment.save(update_fields=["status"])
     return appointment
@@ -292,23 +351,32 @@ def appointment_reschedule(
     user,
     override_reason: str = "",
 ) -> Appointment:
-    """Move a booking; the engine checks the new date again. The old times stay in the history."""
+    """Move a booking; the engine checks a treatment visit's new date again. The old times stay in the
+    history, and a visit flagged *to reschedule* is no longer flagged once moved."""
     appointment = _appointment_for_change(appointment, user=user)
     if appointment.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.REQUESTED):
         raise ScheduleError(f"A {appointment.get_status_display().lower()} appointment cannot be rescheduled.")
     planned = [
         PlannedScar(scar=row.scar, technique=row.technique) for row in appointment.planned.select_related("scar")
     ]
-    _check_plan(patient=appointment.patient, planned=planned, clinician=clinician, room=room, minutes=minutes)
+    _check_plan(
+        patient=appointment.patient,
+        planned=planned,
+        clinician=clinician,
+        room=room,
+        minutes=minutes,
+        kind=appointment.kind,
+    )
     _check_time(clinician=clinician, starts_at=starts_at, minutes=minutes)
-    overridden = _booking_decided_again(
-        appointment, on_date=timezone.localdate(starts_at), user=user, reason=override_reason
+    overridden = appointment.is_review or _booking_decided_again(
+        appointment, on_date=Clinic.current().date_of(starts_at), user=user, reason=override_reason
     )
     appointment.starts_at = starts_at
     appointment.ends_at = starts_at + timedelta(minutes=minutes)
     appointment.clinician = clinician
     appointment.room = room
     appointment.status = AppointmentStatus.SCHEDULED if overridden else AppointmentStatus.REQUESTED
+    appointment.reschedule_reason = ""
     appointment_slot_claim(appointment)
     return appointment
 
@@ -406,6 +474,10 @@ def appointment_check_in(
         raise ScheduleError(
             f"Check-in is on the day of the appointment, {visit_day:%A %-d %B %Y}; today is {today:%A %-d %B %Y}."
         )
+    if appointment.is_review:  # no freeze, so nothing for the engine to decide and no treatment record
+        appointment.status = AppointmentStatus.CHECKED_IN
+        appointment.save(update_fields=["status"])
+        return appointment
     if pregnancy_asked(appointment.patient, today):
         _record_pregnancy_today(appointment.patient, pregnancy_status, today)
     # Loaded after today's answers are saved: the facts are built from these rows' patient.
@@ -570,10 +642,18 @@ def completion_problems(session: TreatmentSession) -> list[str]:
 
 @transaction.atomic
 def appointment_complete(*, appointment: Appointment, user) -> Appointment:
-    """Sign and lock every treatment record of the visit; the scars' next windows move."""
+    """Sign and lock every treatment record of the visit; the scars' next windows move.
+
+    A review visit has no treatment record: completing it records that the patient was seen (the
+    assessment itself is recorded on the scar).
+    """
     if not is_clinician(user):
         raise ScheduleError("Only a clinician can sign a session.")
     appointment = _appointment_for_change(appointment, user=user, to=AppointmentStatus.COMPLETED)
+    if appointment.is_review:
+        appointment.status = AppointmentStatus.COMPLETED
+        appointment.save(update_fields=["status"])
+        return appointment
     sessions = list(appointment.treatments.select_related("scar").select_for_update(of=("self",)))
     problems = [p for s in sessions for p in completion_problems(s)]
     if not sessions:
@@ -677,6 +757,44 @@ def addendum_add(*, session: TreatmentSession, text: str, user) -> SessionAddend
     if len(text) < 3:
         raise ScheduleError("Write the addendum.", field="text")
     return SessionAddendum.objects.create(session=session, text=text, author=user)
+
+
+# Closures over booked visits ---------------------------------------------------------------
+
+
+class ClosureNeedsConfirmation(ScheduleError):
+    """The closure falls on booked visits that the clinic admin has not yet seen and confirmed."""
+
+    def __init__(self, visits: list[Appointment]):
+        super().__init__(
+            f"{len(visits)} booked visit{'s' if len(visits) != 1 else ''} fall{'s' if len(visits) == 1 else ''} "
+            "in this closure. Confirm to add it: they will be flagged to reschedule on the worklist."
+        )
+        self.visits = visits
+
+
+@transaction.atomic
+def closure_add(
+    *, starts_on: date, ends_on: date, reason: str, clinician=None, user, confirmed: frozenset[int] = frozenset()
+) -> tuple[Closure, list[Appointment]]:
+    """Add a closure (the whole clinic, or one clinician's days off) and flag the visits it falls on.
+
+    The visits booked in it are locked and compared with `confirmed` (the ids the clinic admin was
+    shown): if any was not shown, nothing is saved and ClosureNeedsConfirmation lists them all.
+    Confirmed, each is flagged *to reschedule* with the closure's reason; none is moved or cancelled.
+    """
+    visits = list(
+        visits_in_closure(starts_on=starts_on, ends_on=ends_on, clinician=clinician).select_for_update(of=("self",))
+    )
+    if {v.pk for v in visits} - confirmed:
+        raise ClosureNeedsConfirmation(visits)
+    closure = clinic_services.closure_add(starts_on=starts_on, ends_on=ends_on, reason=reason, clinician=clinician)
+    who = "The clinic is closed" if clinician is None else "The clinician is away"
+    for visit in visits:
+        visit.reschedule_reason = f"{who} that day ({closure.reason})."[:300]
+        visit._history_user = user
+        visit.save(update_fields=["reschedule_reason"])
+    return closure, visits
 
 
 # The clinician's private calendar feed --------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from sessions.views import appointments, calendar, course, treatments, worklist
+from sessions.views import appointments, calendar, closures, course, treatments, worklist
 
 app_name = "sessions"
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/", course.patient_detail, name="patient"),
     path("patients/scars/<int:scar_id>/", course.scar_detail, name="scar"),
     path("schedule/book/<int:scar_id>/", appointments.appointment_book, name="book"),
+    path("schedule/book/<int:scar_id>/review/", appointments.review_book, name="book_review"),
     path("schedule/appointments/<int:appointment_id>/", appointments.appointment_detail, name="appointment"),
     path(
         "schedule/appointments/<int:appointment_id>/reschedule/",
@@ -65,6 +66,7 @@ urlpatterns = [
     path("schedule/calendar/week/", calendar.calendar_week, name="calendar_week"),
     path("schedule/calendar/feed/", calendar.calendar_feed, name="calendar_feed"),
     path("schedule/ical/<slug:token>.ics", calendar.ical_feed, name="ical_feed"),
+    path("schedule/closures/add/", closures.closure_add, name="closure_add"),
     path("schedule/due/", worklist.worklist_due, name="due"),
     path("schedule/due.csv", worklist.worklist_due_csv, name="due_csv"),
 ]

@@ -11,7 +11,14 @@ ROOT = Path(__file__).resolve().parents[2]
 # Each app may use the apps before it, never one after it (README, "Where things are").
 APP_ORDER = ["patients", "clinic", "protocols", "sessions", "documents"]
 # The protocol engine itself: pure Python, usable by every app.
-PURE_ENGINE = {"protocols.codes", "protocols.engine", "protocols.limits", "protocols.rules", "protocols.window"}
+PURE_ENGINE = {
+    "protocols.codes",
+    "protocols.engine",
+    "protocols.limits",
+    "protocols.rules",
+    "protocols.ruleset_1",
+    "protocols.window",
+}
 PROJECT = {*APP_ORDER, "cryocare"}
 # Imports that may stay inside a function: Django's app registry is not ready when apps.py is
 # imported, and WeasyPrint is optional (without its system libraries the app still runs).

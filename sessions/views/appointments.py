@@ -2,6 +2,7 @@
 sign, reschedule."""
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from clinic.models import Clinic, Room
 from patients.access import Need, access
 from patients.models import Scar, ScarStatus
-from protocols.models import Outcome
+from protocols.models import Outcome, ProtocolParameters
 from protocols.window import WindowState
 from sessions import decisions, selectors, services
 from sessions.forms import (
@@ -22,6 +23,7 @@ from sessions.forms import (
     CheckInForm,
     ReasonForm,
     ResolveForm,
+    ReviewBookingForm,
     SlotForm,
     schedule_error_on_form,
 )
@@ -108,6 +110,58 @@ def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
     return render(request, "sessions/book.html", context)
 
 
+@require_http_methods(["GET", "POST"])
+def review_book(request: HttpRequest, scar_id: int) -> HttpResponse:
+    """Book a review visit (assessment and follow-up, no freezing): offered whatever the protocol
+    decides for freezing, blocked included (RULES.md §6a)."""
+    scar = access(request, Scar, scar_id, Need.SCHEDULE_WRITE if request.method == "POST" else Need.READ)
+    patient = scar.patient
+    clinic = Clinic.current()
+    today = clinic.date_of()
+    initial = _slot_initial(request, clinic) | {f"review_{scar.pk}": True}
+    form = ReviewBookingForm(request.POST or None, scars=patient.scars.all(), initial=initial)
+    existing = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            appointment = services.review_book(
+                patient=patient,
+                scars=form.chosen(),
+                clinician=data["clinician"],
+                room=data["room"],
+                starts_at=data["starts_at"],
+                minutes=data["minutes"],
+                user=request.user,
+                notes=data["notes"],
+            )
+        except services.ScheduleError as error:
+            schedule_error_on_form(form, error)
+            existing = error.existing
+        else:
+            messages.success(request, f"Review booked for {timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}.")
+            return redirect("sessions:appointment", appointment.pk)
+    latest = today + timedelta(days=ProtocolParameters.current().max_interval_days)
+    slots = find_slots(
+        patient=patient,
+        earliest=today,
+        latest=latest,
+        minutes=clinic.default_visit_minutes,
+        now=timezone.now(),
+        limit=12,
+    )
+    context = {
+        "scar": scar,
+        "patient": patient,
+        "form": form,
+        "slots": slots,
+        "earliest": today,
+        "latest": latest,
+        "existing": existing,
+        "has_rooms": Room.objects.filter(active=True).exists(),
+    }
+    return render(request, "sessions/book_review.html", context)
+
+
 def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = access(request, APPOINTMENTS, appointment_id)
     planned = list(appointment.planned.select_related("scar", "booking_evaluation__override__created_by"))
@@ -164,11 +218,11 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
     engine decides at stage `treat` from them; each scar gets a treatment record."""
     need = Need.SCHEDULE_WRITE if request.method == "POST" else Need.READ
     appointment = access(request, APPOINTMENTS, appointment_id, need)
-    today = timezone.localdate()
-    scars = [row.scar for row in appointment.planned.select_related("scar")]
-    form = CheckInForm(
-        request.POST or None, scars=scars, ask_pregnancy=services.pregnancy_asked(appointment.patient, today)
-    )
+    today = Clinic.current().date_of()
+    # A review visit asks nothing: no freeze, so no treat-stage decision to make (RULES.md §6a).
+    scars = [] if appointment.is_review else [row.scar for row in appointment.planned.select_related("scar")]
+    ask_pregnancy = not appointment.is_review and services.pregnancy_asked(appointment.patient, today)
+    form = CheckInForm(request.POST or None, scars=scars, ask_pregnancy=ask_pregnancy)
     evaluations = []
     if request.method == "POST" and form.is_valid():
         try:
@@ -183,7 +237,10 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
             schedule_error_on_form(form, error)
             evaluations = error.evaluations
         else:
-            messages.success(request, "Checked in. Record the treatment of each scar.")
+            if appointment.is_review:
+                messages.success(request, "Checked in for review. Record the assessment on each scar's page.")
+            else:
+                messages.success(request, "Checked in. Record the treatment of each scar.")
             return redirect("sessions:appointment", appointment.pk)
     context = {"appointment": appointment, "patient": appointment.patient, "form": form, "evaluations": evaluations}
     return render(request, "sessions/check_in.html", context)

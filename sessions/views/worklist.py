@@ -5,15 +5,16 @@ import csv
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 
+from clinic.models import Clinic
 from patients.access import Need, require
 from patients.roles import clinician_users
 from protocols.models import ProtocolParameters
-from sessions import worklist
+from sessions import selectors, worklist
 from sessions.views.params import id_param
 
 PAGE_SIZE = 25
+TO_RESCHEDULE_SHOWN = 50  # the soonest; the count says how many there are in all
 CSV_COLUMNS = ["mrn", "patient", "scar", "body_site", "last_session", "earliest", "latest", "state", "clinician"]
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -39,7 +40,7 @@ def _name(user) -> str:
 
 def worklist_due(request: HttpRequest) -> HttpResponse:
     require(request.user, Need.READ)
-    today = timezone.localdate()
+    today = Clinic.current().date_of()
     parameters = ProtocolParameters.current()
     clinicians = list(clinician_users())
     filters = _filters(request, clinicians)
@@ -50,7 +51,10 @@ def worklist_due(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     page.object_list = worklist.due_rows(page.object_list, today=today, parameters=parameters)
+    to_reschedule = selectors.visits_to_reschedule()
     context = {
+        "to_reschedule": to_reschedule[:TO_RESCHEDULE_SHOWN],
+        "to_reschedule_count": to_reschedule.count(),
         "page": page,
         "today": today,
         "counts": counts,
@@ -69,7 +73,7 @@ def _cell(value) -> str:
 
 def worklist_due_csv(request: HttpRequest) -> HttpResponse:
     require(request.user, Need.READ)
-    today = timezone.localdate()
+    today = Clinic.current().date_of()
     parameters = ProtocolParameters.current()
     filters = _filters(request, list(clinician_users()))
     rows = worklist.due_rows(
