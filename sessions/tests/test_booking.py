@@ -333,7 +333,9 @@ def test_rescheduling_to_a_closed_time_is_refused_and_keeps_the_booking(treated_
 
 def test_a_second_visit_for_a_scar_already_booked_is_refused_with_the_first(treated_scar, clinician, room):
     first = _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 23))
-    with pytest.raises(services.ScheduleError, match="already has a treatment visit booked for 2026-11-23 10:00") as refused:
+    with pytest.raises(
+        services.ScheduleError, match="already has a treatment visit booked for 2026-11-23 10:00"
+    ) as refused:
         _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 28))
     assert refused.value.existing == first and booked().count() == 1
 

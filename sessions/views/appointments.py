@@ -222,7 +222,7 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
     # A review visit asks nothing: no freeze, so no treat-stage decision to make (RULES.md §6a).
     scars = [] if appointment.is_review else [row.scar for row in appointment.planned.select_related("scar")]
     ask_pregnancy = not appointment.is_review and services.pregnancy_asked(appointment.patient, today)
-    form = CheckInForm(request.POST or None, scars=scars, ask_pregnancy=ask_pregnancy)
+    form = CheckInForm(request.POST if request.method == "POST" else None, scars=scars, ask_pregnancy=ask_pregnancy)
     evaluations = []
     if request.method == "POST" and form.is_valid():
         try:
