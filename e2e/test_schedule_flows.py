@@ -161,3 +161,42 @@ def test_check_in_before_the_appointments_day_is_refused(page):
     shot(page, "early-check-in-refused")
     appointment.refresh_from_db()
     assert appointment.status == AppointmentStatus.SCHEDULED and not appointment.treatments.exists()
+
+
+def test_a_blocked_scar_is_offered_a_review_visit_instead(page):
+    log_in(page, "clinicadmin")
+    scar = Patient.objects.get(mrn="DEMO-0011").scars.first()  # cold urticaria: freezing is blocked
+    page.goto(f"/schedule/book/{scar.pk}/")
+    page.click("#book-review")
+    page.wait_for_selector("h1:has-text('Book a review visit')")
+    page.click("#slots a >> nth=0")  # the slot fills in the time, clinician and room
+    page.click("button:has-text('Book review')")
+    page.wait_for_selector("#kind-review")
+    assert page.locator("text=Review booked for").is_visible()
+    shot(page, "review-visit-booked")
+    review = Appointment.objects.get(patient=scar.patient)
+    assert (review.kind, review.status) == ("review", AppointmentStatus.SCHEDULED)
+    assert review.planned.get().booking_evaluation is None
+
+
+def test_a_closure_over_a_booked_day_is_confirmed_and_its_visits_flagged(page):
+    visit = Appointment.objects.filter(status=AppointmentStatus.SCHEDULED, starts_at__gt=timezone.now()).earliest(
+        "starts_at"
+    )
+    day = timezone.localtime(visit.starts_at).date()
+    log_in(page, "clinicadmin")
+    page.goto("/schedule/settings/#closures")
+    page.fill("#id_closure-starts_on", day.isoformat())
+    page.fill("#id_closure-ends_on", day.isoformat())
+    page.fill("#id_closure-reason", "Boiler repair")
+    page.click("input[value='Add closure']")
+    page.wait_for_selector("#closure-confirm")
+    shot(page, "closure-confirm")
+    listed = page.locator(".closure-visit").count()
+    assert listed >= 1
+    page.click("#closure-confirm button:has-text('Add the closure')")
+    page.wait_for_selector("text=flagged to reschedule on the worklist")
+    page.goto("/schedule/due/")
+    assert page.locator("#count-to-reschedule").inner_text() == str(listed)
+    assert page.locator(f".reschedule-row[data-appointment='{visit.pk}']").is_visible()
+    shot(page, "worklist-to-reschedule")
