@@ -217,6 +217,34 @@ def _check_time(*, clinician, starts_at: datetime, minutes: int) -> None:
         raise ScheduleError(problem, field="starts_at")
 
 
+def _visit_claimed(
+    *,
+    patient: Patient,
+    clinician,
+    room: Room,
+    starts_at: datetime,
+    minutes: int,
+    kind: str,
+    status: str,
+    user,
+    notes: str,
+) -> Appointment:
+    """A new visit whose time the database has accepted (ScheduleError if the slot is taken)."""
+    appointment = Appointment(
+        patient=patient,
+        clinician=clinician,
+        room=room,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        kind=kind,
+        status=status,
+        booked_by=user,
+        notes=notes,
+    )
+    appointment_slot_claim(appointment)
+    return appointment
+
+
 @transaction.atomic
 def appointment_book(
     *,
@@ -243,17 +271,17 @@ def appointment_book(
         planned=planned, on_date=on_date, stage=Stage.SCHEDULE, purpose=Evaluation.Purpose.BOOKING, user=user
     )
     overridden = _apply_overrides(evaluations=evaluations, user=user, reason=override_reason, action="booking")
-    appointment = Appointment(
+    appointment = _visit_claimed(
         patient=patient,
         clinician=clinician,
         room=room,
         starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=minutes),
+        minutes=minutes,
+        kind=AppointmentKind.TREATMENT,
         status=AppointmentStatus.SCHEDULED if overridden else AppointmentStatus.REQUESTED,
-        booked_by=user,
+        user=user,
         notes=notes,
     )
-    appointment_slot_claim(appointment)
     AppointmentScar.objects.bulk_create(
         AppointmentScar(appointment=appointment, scar=p.scar, technique=p.technique, booking_evaluation=e)
         for p, e in zip(planned, evaluations, strict=True)
@@ -285,18 +313,17 @@ def review_book(
     _check_plan(patient=patient, planned=planned, clinician=clinician, room=room, minutes=minutes, kind=kind)
     _check_time(clinician=clinician, starts_at=starts_at, minutes=minutes)
     _check_no_other_visit(planned, kind=kind)
-    appointment = Appointment(
+    appointment = _visit_claimed(
         patient=patient,
         clinician=clinician,
         room=room,
         starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=minutes),
+        minutes=minutes,
         kind=kind,
         status=AppointmentStatus.SCHEDULED,
-        booked_by=user,
+        user=user,
         notes=notes,
     )
-    appointment_slot_claim(appointment)
     AppointmentScar.objects.bulk_create(AppointmentScar(appointment=appointment, scar=s, technique="") for s in scars)
     return appointment
 

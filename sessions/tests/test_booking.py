@@ -6,12 +6,12 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from clinic.models import Closure, OpeningHours, WorkingHours
+from clinic.models import Closure, WorkingHours
 from patients.tests.factories import ConditionFactory, ScarAssessmentFactory, ScarFactory
 from protocols.models import Evaluation, Override
 from sessions import services
 from sessions.models import Appointment, AppointmentStatus
-from sessions.tests.factories import RoomFactory, TreatmentSessionFactory, all_clear
+from sessions.tests.factories import TreatmentSessionFactory, all_clear
 
 UTC = datetime.UTC
 
@@ -21,19 +21,7 @@ def booked():
     return Appointment.objects.exclude(status=AppointmentStatus.COMPLETED)
 
 
-@pytest.fixture
-def room(db):
-    return RoomFactory(name="Room A")
-
-
-@pytest.fixture(autouse=True)
-def open_every_day(db, clinician):
-    """The clinic and the clinician work 08:00–18:00 every day (the clinic's zone is UTC in tests)."""
-    for weekday in range(7):
-        OpeningHours.objects.create(weekday=weekday, opens=datetime.time(8), closes=datetime.time(18))
-        WorkingHours.objects.create(
-            clinician=clinician, weekday=weekday, starts=datetime.time(8), ends=datetime.time(18)
-        )
+pytestmark = pytest.mark.usefixtures("open_every_day")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clinic.models import Clinic, Closure, OpeningHours, WorkingHours
+from clinic.models import Clinic, Closure, WorkingHours
 from patients.tests.factories import ScarFactory
 from sessions import services
 from sessions.models import Appointment, AppointmentKind, AppointmentStatus
@@ -24,18 +24,7 @@ def _frozen_clock():
         yield
 
 
-@pytest.fixture
-def room(db):
-    return RoomFactory(name="Room A")
-
-
-@pytest.fixture(autouse=True)
-def open_every_day(db, clinician):
-    for weekday in range(7):
-        OpeningHours.objects.create(weekday=weekday, opens=datetime.time(8), closes=datetime.time(18))
-        WorkingHours.objects.create(
-            clinician=clinician, weekday=weekday, starts=datetime.time(8), ends=datetime.time(18)
-        )
+pytestmark = pytest.mark.usefixtures("open_every_day")
 
 
 def _visit(clinician, room, when: datetime.datetime, status=AppointmentStatus.SCHEDULED) -> Appointment:

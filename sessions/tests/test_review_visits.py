@@ -7,7 +7,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from clinic.models import Closure, OpeningHours, WorkingHours
+from clinic.models import Closure
 from documents.selectors import first_appointment
 from patients.models import ScarStatus
 from patients.tests.factories import ConditionFactory, ScarAssessmentFactory
@@ -16,23 +16,12 @@ from sessions import services, worklist
 from sessions.facts import scar_session_history
 from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentSession
 from sessions.selectors import scar_window
-from sessions.tests.factories import RoomFactory, TreatmentSessionFactory
+from sessions.tests.factories import TreatmentSessionFactory
 
 UTC = datetime.UTC
 
 
-@pytest.fixture
-def room(db):
-    return RoomFactory(name="Room A")
-
-
-@pytest.fixture(autouse=True)
-def open_every_day(db, clinician):
-    for weekday in range(7):
-        OpeningHours.objects.create(weekday=weekday, opens=datetime.time(8), closes=datetime.time(18))
-        WorkingHours.objects.create(
-            clinician=clinician, weekday=weekday, starts=datetime.time(8), ends=datetime.time(18)
-        )
+pytestmark = pytest.mark.usefixtures("open_every_day")
 
 
 @pytest.fixture

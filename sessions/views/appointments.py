@@ -45,6 +45,21 @@ def _slot_initial(request: HttpRequest, clinic: Clinic) -> dict:
     return initial
 
 
+SLOTS_OFFERED = 12
+
+
+def _offered_slots(*, patient, clinic: Clinic, earliest, latest) -> list:
+    """The first free slots of a visit of the clinic's default length between the two dates."""
+    return find_slots(
+        patient=patient,
+        earliest=earliest,
+        latest=latest,
+        minutes=clinic.default_visit_minutes,
+        now=timezone.now(),
+        limit=SLOTS_OFFERED,
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
     scar = access(request, Scar, scar_id, Need.SCHEDULE_WRITE if request.method == "POST" else Need.READ)
@@ -85,14 +100,7 @@ def appointment_book(request: HttpRequest, scar_id: int) -> HttpResponse:
     decision = decisions.scar_decision_or_errors(scar=scar, on_date=max(earliest, today))
     slots = []
     if decision.get("outcome") not in (Outcome.BLOCKED, None):
-        slots = find_slots(
-            patient=patient,
-            earliest=earliest,
-            latest=latest,
-            minutes=clinic.default_visit_minutes,
-            now=timezone.now(),
-            limit=12,
-        )
+        slots = _offered_slots(patient=patient, clinic=clinic, earliest=earliest, latest=latest)
     context = {
         "scar": scar,
         "patient": patient,
@@ -141,14 +149,7 @@ def review_book(request: HttpRequest, scar_id: int) -> HttpResponse:
             messages.success(request, f"Review booked for {timezone.localtime(appointment.starts_at):%Y-%m-%d %H:%M}.")
             return redirect("sessions:appointment", appointment.pk)
     latest = today + timedelta(days=ProtocolParameters.current().max_interval_days)
-    slots = find_slots(
-        patient=patient,
-        earliest=today,
-        latest=latest,
-        minutes=clinic.default_visit_minutes,
-        now=timezone.now(),
-        limit=12,
-    )
+    slots = _offered_slots(patient=patient, clinic=clinic, earliest=today, latest=latest)
     context = {
         "scar": scar,
         "patient": patient,
