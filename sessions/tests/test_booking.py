@@ -392,3 +392,16 @@ def test_an_overdue_scar_is_offered_slots_from_today_and_told_to_repeat_the_asse
     body = response.content.decode()
     assert "The window closed on 2026-12-14: repeat the assessment" in body
     assert response.context["slots"][0].starts_at.date() == datetime.date(2027, 1, 4)
+
+
+def test_a_request_waiting_for_a_clinician_shows_its_findings_open(treated_scar, clinician, clinic_admin, room, client):
+    appointment = _book(treated_scar, clinician, room, clinic_admin, datetime.date(2026, 11, 22))
+    assert appointment.status == AppointmentStatus.REQUESTED
+    client.force_login(clinician)
+    page = client.get(reverse("sessions:appointment", args=[appointment.pk])).content.decode()
+    decision = re.search(r"<details class=\"mt-1\"( open)?><summary class=\"small\">Booking decision", page)
+    assert decision and decision.group(1) == " open"
+    assert "REL-12" in page
+    services.appointment_approve(appointment=appointment, user=clinician, reason="Agreed with the patient")
+    page = client.get(reverse("sessions:appointment", args=[appointment.pk])).content.decode()
+    assert re.search(r"<details class=\"mt-1\"><summary class=\"small\">Booking decision", page)  # folded once decided
