@@ -170,12 +170,20 @@ class Scar(models.Model):
     course_ended_on = models.DateField(null=True, blank=True)
     course_end_reason = models.CharField(max_length=20, choices=CourseEndReason.choices, blank=True)
     course_end_note = models.CharField(max_length=300, blank=True)
+    # The date of the scar's last freeze (RULES.md §2a.2: a recorded freeze counts, signed or not),
+    # kept by the schedule's services whenever a treatment record changes
+    # (`sessions.services.scars_last_freeze_refresh`); the worklist filters and sorts on it. The
+    # window is derived from it and the current parameters, never stored.
+    last_freeze_on = models.DateField(null=True, blank=True, editable=False)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["last_freeze_on"])
 
     class Meta:
         ordering = ["status", "body_site", "pk"]
+        indexes = [
+            models.Index(fields=["last_freeze_on"], condition=Q(status="active"), name="scar_active_last_freeze"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="active") | Q(course_ended_on__isnull=True, course_end_reason=""),

@@ -11,7 +11,7 @@ from clinic.models import Clinic, Room
 from patients.models import Scar, ScarStatus
 from sessions.models import Appointment, AppointmentScar, AppointmentStatus, SessionAdverseEvent, TreatmentSession
 from sessions.selectors import scar_window
-from sessions.services import PlannedScar, ScheduleError, appointment_book
+from sessions.services import PlannedScar, ScheduleError, appointment_book, scars_last_freeze_refresh
 from sessions.slots import find_slots
 
 # Demo patients whose contraindication or scar should not have had sessions.
@@ -99,6 +99,7 @@ def seed_sessions(*, today: date) -> int:
                     session=session, code="blister", recorded_by=clinician, resolved_on=day + timedelta(days=10)
                 )
             created += 1
+    scars_last_freeze_refresh(Scar.objects.values_list("pk", flat=True))
     return created
 
 

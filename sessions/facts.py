@@ -7,8 +7,6 @@ and the document is stored with every recorded evaluation (`protocols.models.Eva
 
 from datetime import date
 
-from django.db.models import Q
-
 from clinic.models import Clinic
 from patients.models import PregnancyStatus, Scar
 from patients.selectors import consent_for
@@ -22,6 +20,7 @@ from sessions.models import (
     SessionAdverseEvent,
     TreatmentSession,
 )
+from sessions.selectors import freezes
 
 
 def _iso(day: date | None) -> str | None:
@@ -51,13 +50,7 @@ def scar_session_history(*, scar: Scar, on_date: date, exclude_appointment: Appo
     of its own history. Dates are the clinic's dates.
     """
     history = []
-    sessions = (
-        TreatmentSession.objects.filter(scar=scar, entered_in_error=False)
-        .exclude(appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
-        .filter(Q(completed_at__isnull=False) | Q(freeze_seconds__isnull=False) | Q(cycles__isnull=False))
-        .prefetch_related("adverse_events")
-        .order_by("performed_on", "pk")
-    )
+    sessions = freezes().filter(scar=scar).prefetch_related("adverse_events").order_by("performed_on", "pk")
     if exclude_appointment is not None:
         sessions = sessions.exclude(appointment=exclude_appointment)
     for session in sessions:

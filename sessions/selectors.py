@@ -23,12 +23,25 @@ def window_after(last_session: date, parameters: ProtocolParameters | None = Non
     )
 
 
+def freezes() -> QuerySet[TreatmentSession]:
+    """The treatment records that are sessions (RULES.md §2a.2): a recorded freeze, signed or not, or a
+    signed record; not one entered in error, nor one of a visit cancelled or missed."""
+    return (
+        TreatmentSession.objects.filter(entered_in_error=False)
+        .exclude(appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
+        .filter(Q(completed_at__isnull=False) | Q(freeze_seconds__isnull=False) | Q(cycles__isnull=False))
+    )
+
+
+def last_freeze_on(scar_id: int) -> date | None:
+    """The date of the scar's last freeze, computed from its treatment records."""
+    return freezes().filter(scar_id=scar_id).aggregate(last=Max("performed_on"))["last"]
+
+
 def scar_window(*, scar: Scar) -> Window | None:
-    """The next-session window after the scar's last completed session (None before the first)."""
-    last = TreatmentSession.objects.filter(scar=scar, completed_at__isnull=False, entered_in_error=False).aggregate(
-        last=Max("performed_on")
-    )["last"]
-    return window_after(last) if last else None
+    """The next-session window after the scar's last freeze (None before the first), as stored on the
+    scar given: refresh it after a service that changed its treatment records."""
+    return window_after(scar.last_freeze_on) if scar.last_freeze_on else None
 
 
 def scar_booking_range(*, scar: Scar, today: date) -> tuple[Window | None, date, date]:

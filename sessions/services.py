@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, OperationalError, transaction
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 
 from clinic import services as clinic_services
@@ -31,7 +31,7 @@ from sessions.models import (
     SessionAdverseEvent,
     TreatmentSession,
 )
-from sessions.selectors import WAITING_STATUSES, visits_in_closure
+from sessions.selectors import WAITING_STATUSES, freezes, visits_in_closure
 from sessions.slots import schedule_problem
 
 
@@ -91,6 +91,16 @@ def _appointment_for_change(appointment: Appointment, *, user, to: str | None = 
         _require_transition(appointment, to)
     appointment._history_user = user  # simple_history: who made this change, whatever the caller
     return appointment
+
+
+def scars_last_freeze_refresh(scar_ids) -> None:
+    """Set each scar's stored `last_freeze_on` from its treatment records (`selectors.freezes`).
+
+    Called by every service that creates, changes, signs, cancels or enters in error a treatment
+    record, in the same transaction; a test recomputes it from the history.
+    """
+    last = freezes().filter(scar=OuterRef("pk")).order_by("-performed_on").values("performed_on")[:1]
+    Scar.objects.filter(pk__in=list(scar_ids)).update(last_freeze_on=Subquery(last))
 
 
 def _evaluate_all(
@@ -428,6 +438,7 @@ def appointment_cancel(*, appointment: Appointment, user, reason: str) -> Appoin
     appointment.status = AppointmentStatus.CANCELLED
     appointment.cancel_reason = reason[:300]
     appointment.save(update_fields=["status", "cancel_reason"])
+    scars_last_freeze_refresh(appointment.treatments.values_list("scar_id", flat=True))
     return appointment
 
 
@@ -634,6 +645,7 @@ def treatment_update(
     for name, value in data.items():
         setattr(session, name, value)
     session.save()
+    scars_last_freeze_refresh([session.scar_id])  # a freeze recorded (or cleared) moves the window
     return session
 
 
@@ -694,6 +706,7 @@ def appointment_complete(*, appointment: Appointment, user) -> Appointment:
         session.save(update_fields=["completed_at", "completed_by"])
     appointment.status = AppointmentStatus.COMPLETED
     appointment.save(update_fields=["status"])
+    scars_last_freeze_refresh([session.scar_id for session in sessions])
     return appointment
 
 
@@ -753,7 +766,9 @@ def treatment_mark_entered_in_error(*, session: TreatmentSession, reason: str, u
 
     Never the way out of a record that is hard to sign: a freeze that happened is signed (§6).
     """
-    return _entered_in_error(session, reason=reason, user=user)
+    session = _entered_in_error(session, reason=reason, user=user)
+    scars_last_freeze_refresh([session.scar_id])
+    return session
 
 
 @transaction.atomic

@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from patients.models import Scar, ScarStatus
 from protocols.models import ProtocolParameters
 from protocols.window import CLOSING_DAYS, WINDOW_LABELS, Window, WindowState
-from sessions.models import AppointmentScar, AppointmentStatus, TreatmentSession
-from sessions.selectors import window_after
+from sessions.models import AppointmentScar, AppointmentStatus
+from sessions.selectors import freezes, window_after
 
 STATES = (WindowState.OPEN, WindowState.CLOSING, WindowState.OVERDUE)  # the due ones
 
@@ -60,28 +60,30 @@ def due_scars(
 ) -> QuerySet[Scar]:
     """Active scars of current patients that are due, with nothing booked, in one query.
 
-    Each scar carries `last_session` (date of its last signed session), `last_clinician_id` (the
-    clinician of that session's appointment) and `due_state`. `state` is one of STATES or "all";
+    Each scar carries `last_session` (the date of its last freeze, stored on the scar),
+    `last_clinician_id` (the clinician of that session's appointment) and `due_state`. `state` is
+    one of STATES or "all";
     an unknown `sort` falls back to the default.
     """
     parameters = parameters or ProtocolParameters.current()
     now = now or timezone.now()
     conditions = _state_conditions(today=today, parameters=parameters)
-    last_completed = TreatmentSession.objects.filter(
-        scar=OuterRef("pk"), completed_at__isnull=False, entered_in_error=False
-    ).order_by("-performed_on", "-pk")
+    # The last freeze's clinician, read for the clinician filter and the rows shown.
+    last_freeze = freezes().filter(scar=OuterRef("pk")).order_by("-performed_on", "-pk")
     # An appointment in progress still counts as booked, hence its end rather than its start.
     booked = AppointmentScar.objects.filter(
         scar=OuterRef("pk"), appointment__status__in=UPCOMING_STATUSES, appointment__ends_at__gte=now
     )
     scars = (
         Scar.objects.filter(status=ScarStatus.ACTIVE, patient__archived=False)
+        # The stored date of the last freeze (an indexed column), never recomputed per row here.
+        .annotate(last_session=F("last_freeze_on"))
+        .filter(last_session__isnull=False)
         .annotate(
-            last_session=Subquery(last_completed.values("performed_on")[:1]),
-            last_clinician_id=Subquery(last_completed.values("appointment__clinician")[:1]),
+            last_clinician_id=Subquery(last_freeze.values("appointment__clinician")[:1]),
             booked=Exists(booked),
         )
-        .filter(last_session__isnull=False, booked=False)
+        .filter(booked=False)
         .filter(conditions[WindowState.OPEN] | conditions[WindowState.CLOSING] | conditions[WindowState.OVERDUE])
         .annotate(
             due_state=Case(

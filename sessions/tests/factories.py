@@ -14,7 +14,7 @@ from django.utils import timezone
 from clinic.models import Room
 from patients.tests.factories import PatientFactory, ScarFactory, UserFactory
 from sessions.models import Appointment, AppointmentScar, AppointmentStatus, TreatmentSession
-from sessions.services import ScarToday
+from sessions.services import ScarToday, scars_last_freeze_refresh
 
 # Far from any real "today", so that default appointments never land in a test's window.
 BASE_START = datetime.datetime(2031, 1, 6, 8, 0, tzinfo=datetime.UTC)
@@ -71,6 +71,7 @@ class TreatmentSessionFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = TreatmentSession
+        skip_postgeneration_save = True  # the hook writes the scar, not the record
 
     class Params:
         unsigned = factory.Trait(completed_at=None, completed_by=None)
@@ -87,6 +88,12 @@ class TreatmentSessionFactory(factory.django.DjangoModelFactory):
     technique = "contact"
     completed_at = factory.LazyFunction(timezone.now)
     completed_by = factory.SelfAttribute("appointment.clinician")
+
+    @factory.post_generation
+    def last_freeze_stored(self, create, extracted, **kwargs):
+        """As the services do: the scar's stored last freeze follows its treatment records."""
+        if create:
+            scars_last_freeze_refresh([self.scar_id])
 
 
 def all_clear(appointment: Appointment) -> dict[int, ScarToday]:
