@@ -39,9 +39,10 @@ def last_freeze_on(scar_id: int) -> date | None:
 
 
 def scar_window(*, scar: Scar) -> Window | None:
-    """The next-session window after the scar's last freeze (None before the first), as stored on the
-    scar given: refresh it after a service that changed its treatment records."""
-    return window_after(scar.last_freeze_on) if scar.last_freeze_on else None
+    """The next-session window after the scar's last freeze (None before the first), from the date
+    stored on the scar's row (read afresh: the object given may predate a service that moved it)."""
+    last = Scar.objects.filter(pk=scar.pk).values_list("last_freeze_on", flat=True).first()
+    return window_after(last) if last else None
 
 
 def scar_booking_range(*, scar: Scar, today: date) -> tuple[Window | None, date, date]:
