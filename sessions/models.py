@@ -25,6 +25,9 @@ ACTIVE_STATUSES = (
     AppointmentStatus.CHECKED_IN,
     AppointmentStatus.COMPLETED,
 )
+# Statuses of a booked visit still waiting to happen: what a scar may hold one of per kind, and what
+# a closure over its day leaves to reschedule.
+WAITING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED)
 
 
 class AppointmentKind(models.TextChoices):
@@ -69,6 +72,11 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.patient} at {self.starts_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def to_reschedule(self) -> bool:
+        """Booked, still to happen, and flagged: it can no longer take place as booked."""
+        return bool(self.reschedule_reason) and self.status in WAITING_STATUSES
 
     @property
     def is_review(self) -> bool:

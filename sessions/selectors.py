@@ -10,7 +10,7 @@ from patients.models import Scar
 from protocols import window
 from protocols.models import ProtocolParameters
 from protocols.window import Window, WindowState
-from sessions.models import ACTIVE_STATUSES, Appointment, AppointmentStatus, TreatmentSession
+from sessions.models import ACTIVE_STATUSES, WAITING_STATUSES, Appointment, AppointmentStatus, TreatmentSession
 
 
 def window_after(last_session: date, parameters: ProtocolParameters | None = None) -> Window:
@@ -104,10 +104,6 @@ def appointments_between(*, start, end, clinician=None) -> QuerySet[Appointment]
         .prefetch_related("planned__scar")
         .order_by("starts_at")
     )
-
-
-# Booked visits still to happen: what a closure over their day leaves to reschedule.
-WAITING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED)
 
 
 def visits_in_closure(*, starts_on: date, ends_on: date, clinician=None) -> QuerySet[Appointment]:

@@ -22,6 +22,7 @@ from protocols.rules import age_on
 from protocols.services import override_record
 from sessions.decisions import evaluation_record
 from sessions.models import (
+    WAITING_STATUSES,
     Appointment,
     AppointmentKind,
     AppointmentScar,
@@ -31,7 +32,7 @@ from sessions.models import (
     SessionAdverseEvent,
     TreatmentSession,
 )
-from sessions.selectors import WAITING_STATUSES, freezes, visits_in_closure
+from sessions.selectors import freezes, visits_in_closure
 from sessions.slots import schedule_problem
 
 

@@ -45,6 +45,19 @@ def _review(scar, clinician, room, user, day=datetime.date(2026, 11, 25), hour=1
     )
 
 
+def _treatment(scar, clinician, room, day: datetime.date, reason: str = ""):
+    return services.appointment_book(
+        patient=scar.patient,
+        planned=[services.PlannedScar(scar=scar, technique="contact")],
+        clinician=clinician,
+        room=room,
+        starts_at=datetime.datetime.combine(day, datetime.time(10), tzinfo=UTC),
+        minutes=30,
+        user=clinician,
+        override_reason=reason,
+    )
+
+
 def test_a_review_of_a_blocked_scar_is_booked_without_an_evaluation(blocked_scar, clinician, room):
     evaluations_before = Evaluation.objects.count()
     review = _review(blocked_scar, clinician, room, clinician)
@@ -62,16 +75,7 @@ def test_a_clinic_admin_books_a_review_directly_not_as_a_request(blocked_scar, c
 
 def test_the_same_blocked_scar_cannot_be_booked_for_treatment(blocked_scar, clinician, room):
     with pytest.raises(services.ScheduleError):
-        services.appointment_book(
-            patient=blocked_scar.patient,
-            planned=[services.PlannedScar(scar=blocked_scar, technique="contact")],
-            clinician=clinician,
-            room=room,
-            starts_at=datetime.datetime(2026, 11, 25, 10, tzinfo=UTC),
-            minutes=30,
-            user=clinician,
-            override_reason="The patient asks for it",
-        )
+        _treatment(blocked_scar, clinician, room, datetime.date(2026, 11, 25), reason="The patient asks for it")
     assert not Appointment.objects.filter(kind=AppointmentKind.TREATMENT).exclude(status="completed").exists()
 
 
@@ -86,15 +90,7 @@ def test_a_review_keeps_to_the_schedule(blocked_scar, clinician, room):
 
 def test_one_waiting_review_per_scar_beside_its_treatment_visit(scar, clinician, room):
     ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 10, 20))
-    treatment = services.appointment_book(
-        patient=scar.patient,
-        planned=[services.PlannedScar(scar=scar, technique="contact")],
-        clinician=clinician,
-        room=room,
-        starts_at=datetime.datetime(2026, 11, 24, 10, tzinfo=UTC),
-        minutes=30,
-        user=clinician,
-    )
+    treatment = _treatment(scar, clinician, room, datetime.date(2026, 11, 24))
     first = _review(scar, clinician, room, clinician)  # a review beside the treatment visit: allowed
     with pytest.raises(services.ScheduleError, match="already has a review visit booked") as refused:
         _review(scar, clinician, room, clinician, day=datetime.date(2026, 11, 27))
@@ -157,15 +153,7 @@ def test_a_scar_whose_course_ended_can_be_reviewed_but_not_treated(blocked_scar,
     blocked_scar.refresh_from_db()
     assert _review(blocked_scar, clinician, room, clinician).kind == AppointmentKind.REVIEW
     with pytest.raises(services.ScheduleError, match="its course has ended"):
-        services.appointment_book(
-            patient=blocked_scar.patient,
-            planned=[services.PlannedScar(scar=blocked_scar, technique="contact")],
-            clinician=clinician,
-            room=room,
-            starts_at=datetime.datetime(2026, 11, 27, 10, tzinfo=UTC),
-            minutes=30,
-            user=clinician,
-        )
+        _treatment(blocked_scar, clinician, room, datetime.date(2026, 11, 27))
 
 
 def test_a_booked_review_counts_as_booked_on_the_worklist(scar, clinician, room):
@@ -182,15 +170,7 @@ def test_a_booked_review_counts_as_booked_on_the_worklist(scar, clinician, room)
 def test_the_preparation_sheet_is_for_the_next_treatment_visit_not_a_review(scar, clinician, room):
     ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 10, 20))
     _review(scar, clinician, room, clinician, day=datetime.date(2026, 11, 24))
-    treatment = services.appointment_book(
-        patient=scar.patient,
-        planned=[services.PlannedScar(scar=scar, technique="contact")],
-        clinician=clinician,
-        room=room,
-        starts_at=datetime.datetime(2026, 11, 26, 10, tzinfo=UTC),
-        minutes=30,
-        user=clinician,
-    )
+    treatment = _treatment(scar, clinician, room, datetime.date(2026, 11, 26))
     assert first_appointment(patient=scar.patient, now=datetime.datetime(2026, 11, 23, tzinfo=UTC)) == treatment
 
 

@@ -25,8 +25,7 @@ from protocols.engine import RULESET, FactsError
 from protocols.ruleset_1 import RULESET_1, facts_as_ruleset_1
 from protocols.services import protocol_evaluate
 from sessions.facts import facts_for
-from sessions.models import AppointmentKind, AppointmentScar, TreatmentSession
-from sessions.selectors import WAITING_STATUSES
+from sessions.models import WAITING_STATUSES, AppointmentKind, AppointmentScar, TreatmentSession
 
 COLUMNS = ["mrn", "patient", "scar", "technique", "ruleset_1", "ruleset_1_1", "now_fire", "no_longer_fire"]
 
