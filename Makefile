@@ -30,8 +30,12 @@ test-quick: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check .
 
+# The engine alone, then the pages under load (gunicorn + wrk) against a clinic of 10,000 patients
+# in its own PostgreSQL database; writes docs/benchmarks.md. Not part of `make test`.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cryocare_bench
 bench: $(VENV)/.installed
 	$(PY) manage.py protocol_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_pages --patients 10000
 
 worker: $(VENV)/.installed
 	$(VENV)/bin/celery -A cryocare worker --beat --loglevel=info
@@ -40,7 +44,8 @@ worker: $(VENV)/.installed
 e2e: $(VENV)/.installed
 	DJANGO_ALLOW_ASYNC_UNSAFE=true $(VENV)/bin/pytest e2e -p no:randomly
 
-# System libraries for PDF sheets (WeasyPrint) and Chromium for the browser tests (Debian, as root).
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext chromium
+# System libraries for PDF sheets (WeasyPrint), Chromium for the browser tests and wrk for the
+# page benchmark (Debian, as root).
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext chromium wrk
 system-deps:
 	apt-get install -y $(SYSTEM_PACKAGES) || (apt-get update && apt-get install -y $(SYSTEM_PACKAGES))

@@ -1,9 +1,19 @@
 """Shared fixtures: the named personas every test module uses."""
 
+import os
+
 import pytest
 from django.contrib.auth.models import Group
+from django.core.cache import cache
 
 from patients.tests.factories import PatientFactory, ScarAssessmentFactory, ScarFactory, UserFactory
+
+
+def pytest_configure(config):
+    """Test processes running side by side (pytest-xdist) keep apart in a shared cache (Redis)."""
+    from django.conf import settings
+
+    settings.CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def _user_with_role(username: str, role: str | None):
@@ -61,3 +71,6 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Real password hashing costs most of a second per user; tests only need it to be a hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Each test starts with an empty cache: the clinic and the parameters are cached, and a cached
+    # row must not outlive the test database transaction it was read in.
+    cache.clear()

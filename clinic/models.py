@@ -11,6 +11,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from patients.singletons import SingletonModel
+
 
 def _default_time_zone() -> str:
     return settings.TIME_ZONE
@@ -31,7 +33,7 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
-class Clinic(models.Model):
+class Clinic(SingletonModel):
     """The clinic's details, printed on patient documents, and its scheduling defaults (one row)."""
 
     name = models.CharField(max_length=200, default="CryoCare Scar Clinic")
@@ -55,11 +57,6 @@ class Clinic(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @classmethod
-    def current(cls) -> "Clinic":
-        clinic, _ = cls.objects.get_or_create(pk=1)
-        return clinic
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

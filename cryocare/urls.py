@@ -4,8 +4,11 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from cryocare.views import health
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="patients:list"), name="home"),
+    path("health/", health, name="health"),
     path("accounts/login/", login_not_required(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -156,6 +156,11 @@ class CourseEndReason(models.TextChoices):
     NO_RESPONSE = "no_response", "No response"
 
 
+_BODY_SITE_LABELS = dict(BodySite.choices)
+_LATERALITY_LABELS = dict(Laterality.choices)
+_MORPHOLOGY_LABELS = dict(Morphology.choices)
+
+
 class Scar(models.Model):
     patient_path = "patient"  # how the access layer finds the record's patient (patients.access)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, related_name="scars")
@@ -175,9 +180,13 @@ class Scar(models.Model):
     # (`sessions.services.scars_last_freeze_refresh`); the worklist filters and sorts on it. The
     # window is derived from it and the current parameters, never stored.
     last_freeze_on = models.DateField(null=True, blank=True, editable=False)
+    # The clinician of that freeze's visit (the worklist shows and filters by it), kept alongside.
+    last_freeze_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, editable=False, related_name="+"
+    )
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    history = HistoricalRecords(excluded_fields=["last_freeze_on"])
+    history = HistoricalRecords(excluded_fields=["last_freeze_on", "last_freeze_by"])
 
     class Meta:
         ordering = ["status", "body_site", "pk"]
@@ -196,8 +205,11 @@ class Scar(models.Model):
 
     @property
     def label(self) -> str:
-        side = f" ({self.get_laterality_display().lower()})" if self.laterality else ""
-        return f"{self.get_body_site_display()}{side}, {self.get_morphology_display().lower()}"
+        # Read from the codes' labels directly: lists and the worklist CSV show thousands of these, and
+        # get_FOO_display() is slow (it flattens and hashes the choices on every call).
+        site = _BODY_SITE_LABELS.get(self.body_site, self.body_site)
+        side = f" ({_LATERALITY_LABELS.get(self.laterality, self.laterality).lower()})" if self.laterality else ""
+        return f"{site}{side}, {_MORPHOLOGY_LABELS.get(self.morphology, self.morphology).lower()}"
 
 
 # RULES.md §2a.7: under 18 on the date, a consent counts only when a named guardian gave it.

@@ -5,6 +5,7 @@ from django.db.models.functions import Length
 from django.db.models.lookups import GreaterThanOrEqual
 from simple_history.models import HistoricalRecords
 
+from patients.singletons import SingletonModel
 from protocols.codes import Stage, Technique
 from protocols.engine import parameters_from_fields
 from protocols.limits import (
@@ -44,7 +45,7 @@ def _bounds_constraints() -> list[models.CheckConstraint]:
     return constraints
 
 
-class ProtocolParameters(models.Model):
+class ProtocolParameters(SingletonModel):
     """The clinic's adjustable protocol parameters (RULES.md §2, §6 and §6b).
 
     A single row (pk=1), changed by a clinician on the parameters page (`/protocols/parameters/`,
@@ -83,11 +84,6 @@ class ProtocolParameters(models.Model):
 
     def __str__(self) -> str:
         return "Protocol parameters"
-
-    @classmethod
-    def current(cls) -> "ProtocolParameters":
-        obj, _ = cls.objects.get_or_create(pk=1)
-        return obj
 
     def parameter_values(self) -> dict[str, int]:
         """The parameters by field name (`protocols.limits.PARAMETER_FIELDS`)."""

@@ -13,10 +13,13 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
 
 from clinic.models import Closure, OpeningHours, Room
 from patients.roles import clinician_users
 from sessions.models import Appointment, AppointmentStatus, CalendarFeed
+from sessions.selectors import planned_scars
 
 DEFAULT_OPENS = time(8, 0)
 DEFAULT_CLOSES = time(18, 0)
@@ -33,7 +36,17 @@ FEED_PAST = timedelta(days=30)
 FEED_AHEAD = timedelta(days=180)
 
 
-# Short labels for crowded calendar cells; the colours come from sessions/partials/status_badge.html.
+# The badge colour of each status, on every page that shows one (`status_badge` in
+# templatetags/schedule.py); any other status is grey.
+STATUS_BADGE_CLASSES = {
+    AppointmentStatus.REQUESTED: "text-bg-warning",
+    AppointmentStatus.SCHEDULED: "text-bg-primary",
+    AppointmentStatus.CHECKED_IN: "text-bg-info",
+    AppointmentStatus.COMPLETED: "text-bg-success",
+    AppointmentStatus.NO_SHOW: "text-bg-dark",
+}
+
+# Short labels for crowded calendar cells.
 STATUS_LABELS = {
     AppointmentStatus.REQUESTED: "Requested",
     AppointmentStatus.SCHEDULED: "Scheduled",
@@ -107,6 +120,7 @@ def cancelled_between(*, start: datetime, end: datetime) -> QuerySet[Appointment
     return (
         Appointment.objects.filter(status=AppointmentStatus.CANCELLED, starts_at__lt=end, ends_at__gt=start)
         .select_related("patient", "clinician", "room")
+        .prefetch_related(planned_scars())
         .order_by("starts_at", "pk")
     )
 
@@ -119,14 +133,54 @@ def calendar_feed_by_token(token: str) -> CalendarFeed | None:
 # --- The day grid -----------------------------------------------------------------------------
 
 
-@dataclass
+# A placeholder id: each link is reversed once per page and the id put in, not reversed per entry.
+_ID = 2_147_483_647
+
+
+class Links:
+    """The links of a calendar's entries, each URL pattern reversed once."""
+
+    def __init__(self) -> None:
+        self._appointment = reverse("sessions:appointment", args=[_ID])
+        self._patient = reverse("sessions:patient", args=[_ID])
+
+    def appointment(self, pk: int) -> str:
+        return self._appointment.replace(str(_ID), str(pk))
+
+    def patient(self, pk: int) -> str:
+        return self._patient.replace(str(_ID), str(pk))
+
+
+@dataclass(frozen=True)
 class Entry:
+    """One appointment as a calendar shows it, every text worked out once (the week shows hundreds;
+    `templatetags/schedule.py` writes the HTML)."""
+
     appointment: Appointment
     status_label: str
+    url: str
+    patient_url: str
+    starts: str  # "09:30", in the clinic's time zone
+    ends: str
+    plans: tuple[str, ...]  # "Chest, keloid (contact)" per planned scar
+    clinician_name: str
+    room_name: str
 
     @classmethod
-    def of(cls, appointment: Appointment) -> "Entry":
-        return cls(appointment, status_label(appointment.status))
+    def of(cls, appointment: Appointment, links: Links | None = None, zone: ZoneInfo | None = None) -> "Entry":
+        """`zone` defaults to the current time zone (the clinic's, in a request)."""
+        links = links or Links()
+        return cls(
+            appointment=appointment,
+            status_label=status_label(appointment.status),
+            url=links.appointment(appointment.pk),
+            patient_url=links.patient(appointment.patient_id),
+            starts=timezone.localtime(appointment.starts_at, zone).strftime("%H:%M"),
+            ends=timezone.localtime(appointment.ends_at, zone).strftime("%H:%M"),
+            plans=tuple(f"{p.scar.label} ({p.plan_label})" for p in appointment.planned.all()),
+            clinician_name=person_label(appointment.clinician),
+            room_name=appointment.room.name,
+        )
 
 
 @dataclass
@@ -241,6 +295,7 @@ def day_grid(
     # Per column, the cell each appointment starts in; an appointment starting inside an earlier
     # one's span (a no-show then a new booking, which the database allows) joins that cell.
     starts: dict[int, dict[int, Cell]] = {column.key: {} for column in columns}
+    links = Links()
     for column in columns:
         open_cell: tuple[int, Cell] | None = None
         for appointment, start, end in spans:
@@ -248,7 +303,7 @@ def day_grid(
                 continue
             first_row = (start - origin) // step
             end_row = max(first_row + 1, _ceil_div(end - origin, step))
-            entry = Entry.of(appointment)
+            entry = Entry.of(appointment, links, zone)
             if open_cell and first_row < open_cell[0] + open_cell[1].rowspan:
                 row, cell = open_cell
                 cell.entries.append(entry)
@@ -298,9 +353,10 @@ def week_days(
 ) -> list[WeekDay]:
     """The week's appointments under the local day they start on (one that began the Sunday before shows on Monday)."""
     by_day: dict[date, list[Entry]] = defaultdict(list)
+    links = Links()
     for appointment in appointments:
         start_day = min(max(appointment.starts_at.astimezone(zone).date(), days[0]), days[-1])
-        by_day[start_day].append(Entry.of(appointment))
+        by_day[start_day].append(Entry.of(appointment, links, zone))
     closures = list(closures)
     return [
         WeekDay(

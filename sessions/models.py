@@ -28,6 +28,8 @@ ACTIVE_STATUSES = (
 # Statuses of a booked visit still waiting to happen: what a scar may hold one of per kind, and what
 # a closure over its day leaves to reschedule.
 WAITING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED)
+# Statuses of a visit still to happen or under way: a scar with one of these is booked (worklist).
+UPCOMING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN)
 
 
 class AppointmentKind(models.TextChoices):
@@ -61,6 +63,8 @@ class Appointment(models.Model):
             models.Index(fields=["starts_at"]),
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["starts_at"], condition=~Q(reschedule_reason=""), name="appointment_to_reschedule"),
+            # The worklist's "booked" test reads only the visits still to come, a few among years of them.
+            models.Index(fields=["ends_at"], condition=Q(status__in=UPCOMING_STATUSES), name="appointment_upcoming"),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="appointment_ends_after_start"),

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Max, Q, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from clinic.models import Clinic
@@ -10,7 +10,14 @@ from patients.models import Scar
 from protocols import window
 from protocols.models import ProtocolParameters
 from protocols.window import Window, WindowState
-from sessions.models import ACTIVE_STATUSES, WAITING_STATUSES, Appointment, AppointmentStatus, TreatmentSession
+from sessions.models import (
+    ACTIVE_STATUSES,
+    WAITING_STATUSES,
+    Appointment,
+    AppointmentScar,
+    AppointmentStatus,
+    TreatmentSession,
+)
 
 
 def window_after(last_session: date, parameters: ProtocolParameters | None = None) -> Window:
@@ -101,9 +108,14 @@ def appointments_between(*, start, end, clinician=None) -> QuerySet[Appointment]
         appointments = appointments.filter(clinician=clinician)
     return (
         appointments.select_related("patient", "clinician", "room")
-        .prefetch_related("planned__scar")
+        .prefetch_related(planned_scars())
         .order_by("starts_at")
     )
+
+
+def planned_scars() -> Prefetch:
+    """Prefetch each appointment's planned scars with their scar, in one query."""
+    return Prefetch("planned", queryset=AppointmentScar.objects.select_related("scar"))
 
 
 def visits_in_closure(*, starts_on: date, ends_on: date, clinician=None) -> QuerySet[Appointment]:
@@ -124,6 +136,6 @@ def visits_to_reschedule() -> QuerySet[Appointment]:
         Appointment.objects.filter(status__in=WAITING_STATUSES)
         .exclude(reschedule_reason="")
         .select_related("patient", "clinician", "room")
-        .prefetch_related("planned__scar")
+        .prefetch_related(planned_scars())
         .order_by("starts_at", "pk")
     )

@@ -95,13 +95,17 @@ def _appointment_for_change(appointment: Appointment, *, user, to: str | None = 
 
 
 def scars_last_freeze_refresh(scar_ids) -> None:
-    """Set each scar's stored `last_freeze_on` from its treatment records (`selectors.freezes`).
+    """Set each scar's stored `last_freeze_on` and `last_freeze_by` (the clinician of that visit) from its
+    treatment records (`selectors.freezes`).
 
     Called by every service that creates, changes, signs, cancels or enters in error a treatment
     record, in the same transaction; a test recomputes it from the history.
     """
-    last = freezes().filter(scar=OuterRef("pk")).order_by("-performed_on").values("performed_on")[:1]
-    Scar.objects.filter(pk__in=list(scar_ids)).update(last_freeze_on=Subquery(last))
+    last = freezes().filter(scar=OuterRef("pk")).order_by("-performed_on", "-pk")
+    Scar.objects.filter(pk__in=list(scar_ids)).update(
+        last_freeze_on=Subquery(last.values("performed_on")[:1]),
+        last_freeze_by=Subquery(last.values("appointment__clinician")[:1]),
+    )
 
 
 def _evaluate_all(

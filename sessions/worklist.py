@@ -9,20 +9,17 @@ PostgreSQL; a test holds the SQL and the pure function to the same answers.
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.contrib.auth import get_user_model
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from patients.models import Scar, ScarStatus
 from protocols.models import ProtocolParameters
 from protocols.window import CLOSING_DAYS, WINDOW_LABELS, Window, WindowState
-from sessions.models import AppointmentScar, AppointmentStatus
-from sessions.selectors import freezes, window_after
+from sessions.models import UPCOMING_STATUSES, AppointmentScar
+from sessions.selectors import window_after
 
 STATES = (WindowState.OPEN, WindowState.CLOSING, WindowState.OVERDUE)  # the due ones
 
-# Statuses of an appointment that is still to happen (a completed one is already a session).
-UPCOMING_STATUSES = (AppointmentStatus.REQUESTED, AppointmentStatus.SCHEDULED, AppointmentStatus.CHECKED_IN)
 
 SORTS = {
     "latest": ("last_session", "pk"),
@@ -61,30 +58,24 @@ def due_scars(
     """Active scars of current patients that are due, with nothing booked, in one query.
 
     Each scar carries `last_session` (the date of its last freeze, stored on the scar),
-    `last_clinician_id` (the clinician of that session's appointment) and `due_state`. `state` is
+    `last_clinician_id` (the clinician of that session's visit, also stored) and `due_state`. `state` is
     one of STATES or "all";
     an unknown `sort` falls back to the default.
     """
     parameters = parameters or ProtocolParameters.current()
     now = now or timezone.now()
     conditions = _state_conditions(today=today, parameters=parameters)
-    # The last freeze's clinician, read for the clinician filter and the rows shown.
-    last_freeze = freezes().filter(scar=OuterRef("pk")).order_by("-performed_on", "-pk")
     # An appointment in progress still counts as booked, hence its end rather than its start.
     booked = AppointmentScar.objects.filter(
         scar=OuterRef("pk"), appointment__status__in=UPCOMING_STATUSES, appointment__ends_at__gte=now
     )
     scars = (
         Scar.objects.filter(status=ScarStatus.ACTIVE, patient__archived=False)
-        # The stored date of the last freeze (an indexed column), never recomputed per row here.
-        .annotate(last_session=F("last_freeze_on"))
+        # The stored date and clinician of the last freeze (indexed columns), never recomputed per row.
+        .annotate(last_session=F("last_freeze_on"), last_clinician_id=F("last_freeze_by"))
         .filter(last_session__isnull=False)
-        .annotate(
-            last_clinician_id=Subquery(last_freeze.values("appointment__clinician")[:1]),
-            booked=Exists(booked),
-        )
-        .filter(booked=False)
         .filter(conditions[WindowState.OPEN] | conditions[WindowState.CLOSING] | conditions[WindowState.OVERDUE])
+        .filter(~Exists(booked))
         .annotate(
             due_state=Case(
                 *(When(condition, then=Value(name)) for name, condition in conditions.items()),
@@ -92,7 +83,7 @@ def due_scars(
                 output_field=CharField(),
             )
         )
-        .select_related("patient")
+        .select_related("patient", "last_freeze_by")
     )
     if clinician_id is not None:
         scars = scars.filter(last_clinician_id=clinician_id)
@@ -128,11 +119,8 @@ class DueRow:
 
 
 def due_rows(scars, *, today: date, parameters: ProtocolParameters | None = None) -> list[DueRow]:
-    """The scars from `due_scars` as display rows, with their window and clinician (one more query)."""
+    """The scars from `due_scars` as display rows, with their window and clinician (no further query)."""
     parameters = parameters or ProtocolParameters.current()
-    scars = list(scars)
-    clinician_ids = {scar.last_clinician_id for scar in scars if scar.last_clinician_id}
-    clinicians = get_user_model().objects.in_bulk(clinician_ids) if clinician_ids else {}
     rows = []
     for scar in scars:
         window = window_after(scar.last_session, parameters)
@@ -142,7 +130,7 @@ def due_rows(scars, *, today: date, parameters: ProtocolParameters | None = None
                 window=window,
                 state=scar.due_state,
                 days_left=(window.latest - today).days,
-                clinician=clinicians.get(scar.last_clinician_id),
+                clinician=scar.last_freeze_by,
             )
         )
     return rows

@@ -12,6 +12,7 @@ from patients.tests.factories import ConditionFactory, PatientFactory
 # in its own module (the API with 401, the calendar feed and patient links by their secret token).
 PUBLIC_URL_NAMES = {
     "login",
+    "health",
     "protocols:api_evaluate",
     "sessions:ical_feed",
     "documents:public_document",

@@ -10,7 +10,7 @@ from patients.models import Scar
 from patients.tests.factories import ScarAssessmentFactory, ScarFactory
 from protocols.services import clinic_parameters
 from sessions import services, worklist
-from sessions.selectors import last_freeze_on
+from sessions.selectors import freezes, last_freeze_on
 from sessions.tests.factories import AppointmentScarFactory, TreatmentSessionFactory, all_clear
 
 TODAY = datetime.date(2026, 11, 22)
@@ -23,6 +23,10 @@ def stored(scar) -> datetime.date | None:
 
 def assert_matches_history(scar) -> None:
     assert stored(scar) == last_freeze_on(scar.pk)
+    # The clinician kept alongside is that of the last freeze's visit.
+    last = freezes().filter(scar=scar).order_by("-performed_on", "-pk").first()
+    stored_by = Scar.objects.values_list("last_freeze_by", flat=True).get(pk=scar.pk)
+    assert stored_by == (last.appointment.clinician_id if last else None)
 
 
 @pytest.fixture

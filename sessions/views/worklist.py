@@ -47,18 +47,24 @@ def worklist_due(request: HttpRequest) -> HttpResponse:
     counts = worklist.due_counts(
         worklist.due_scars(today=today, clinician_id=filters["clinician_id"], parameters=parameters)
     )
-    page = Paginator(worklist.due_scars(today=today, parameters=parameters, **filters), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    total = sum(counts.values())
+    paginator = Paginator(worklist.due_scars(today=today, parameters=parameters, **filters), PAGE_SIZE)
+    # The counts just read give the paginator its count: the rows are then the page's one query.
+    paginator.count = counts.get(filters["state"], total)
+    page = paginator.get_page(request.GET.get("page"))
     page.object_list = worklist.due_rows(page.object_list, today=today, parameters=parameters)
-    to_reschedule = selectors.visits_to_reschedule()
+    # Usually none or a few: counted separately only when there are more than are shown.
+    to_reschedule = list(selectors.visits_to_reschedule()[: TO_RESCHEDULE_SHOWN + 1])
+    to_reschedule_count = len(to_reschedule)
+    if to_reschedule_count > TO_RESCHEDULE_SHOWN:
+        to_reschedule_count = selectors.visits_to_reschedule().count()
     context = {
         "to_reschedule": to_reschedule[:TO_RESCHEDULE_SHOWN],
-        "to_reschedule_count": to_reschedule.count(),
+        "to_reschedule_count": to_reschedule_count,
         "page": page,
         "today": today,
         "counts": counts,
-        "total": sum(counts.values()),
+        "total": total,
         "states": [(state, state.label, counts[state]) for state in worklist.STATES],
         "clinicians": clinicians,
         **filters,
