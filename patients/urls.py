@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.patient_create, name="create"),
     path("<int:patient_id>/edit/", views.patient_edit, name="edit"),
     path("<int:patient_id>/access-log/", views.patient_access_log, name="access_log"),
+    path("<int:patient_id>/history/", views.patient_record_history, name="history"),
     path("<int:patient_id>/conditions/new/", views.condition_add, name="condition_add"),
     path("<int:patient_id>/conditions/<int:condition_id>/", views.condition_edit, name="condition_edit"),
     path("<int:patient_id>/medications/new/", views.medication_add, name="medication_add"),

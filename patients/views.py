@@ -20,6 +20,7 @@ from patients.forms import (
 )
 from patients.models import AssessmentPhoto, Consent, Patient, Scar, ScarAssessment
 
+HISTORY_SHOWN = 200  # the newest changes
 PAGE_SIZE = 25
 
 
@@ -198,6 +199,16 @@ def patient_access_log(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access(request, Patient, patient_id)
     events = Paginator(patient.access_events.select_related("user"), 50).get_page(request.GET.get("page"))
     return render(request, "patients/access_log.html", {"patient": patient, "page": events})
+
+
+def patient_record_history(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Every recorded change to the patient's clinical record (its own page: it reads one history
+    table per kind of record, too much for the patient page clinicians open between patients)."""
+    patient = access(request, Patient, patient_id)
+    history = selectors.patient_history(patient=patient, limit=HISTORY_SHOWN)
+    return render(
+        request, "patients/record_history.html", {"patient": patient, "history": history, "shown": HISTORY_SHOWN}
+    )
 
 
 @require_POST

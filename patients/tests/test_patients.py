@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from patients.models import Patient, PatientMedication
+from patients.models import AccessEvent, Patient, PatientMedication
 from patients.tests.factories import PatientFactory
 
 VALID = {
@@ -60,15 +60,20 @@ def test_archiving_keeps_the_record(clinician_client, patient):
     assert patient.archived is True
 
 
-def test_change_is_kept_with_who_and_shown_on_the_patient_page(clinician_client, clinician, patient):
+def test_change_is_kept_with_who_and_shown_on_the_record_history_page(clinician_client, clinician, patient):
     clinician_client.post(
         reverse("patients:edit", args=[patient.pk]), {**VALID, "mrn": patient.mrn, "family_name": "Newname"}
     )
     latest = patient.history.first()
     assert latest.history_user == clinician and latest.family_name == "Newname"
-    page = clinician_client.get(reverse("sessions:patient", args=[patient.pk]))
+    history_url = reverse("patients:history", args=[patient.pk])
+    assert history_url in clinician_client.get(reverse("sessions:patient", args=[patient.pk])).content.decode()
+    page = clinician_client.get(history_url)
     entry = page.context["history"][0]
     assert entry.user == clinician.username and "family_name" in entry.fields
+    assert "family_name" in page.content.decode()
+    # Reading the history is itself logged, like any read of the record.
+    assert AccessEvent.objects.filter(patient=patient, path=history_url).exists()
 
 
 def test_medication_stop_before_start_is_refused_on_the_field(clinician_client, patient):

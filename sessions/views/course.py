@@ -27,7 +27,6 @@ def patient_detail(request: HttpRequest, patient_id: int) -> HttpResponse:
         "conditions": patient.conditions.all(),
         "medications": patient.medications.all(),
         "scars": patient_selectors.scars_with_latest_assessment(patient=patient),
-        "history": patient_selectors.patient_history(patient=patient, limit=30),
         "appointments": selectors.patient_appointments(patient=patient)[:20],
         "consents": patient_selectors.patient_consents(patient=patient),
     }
