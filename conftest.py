@@ -5,6 +5,7 @@ import os
 import pytest
 from django.contrib.auth.models import Group
 from django.core.cache import cache
+from django.db import connection
 
 from patients.tests.factories import PatientFactory, ScarAssessmentFactory, ScarFactory, UserFactory
 
@@ -74,3 +75,4 @@ def _test_settings(settings, tmp_path):
     # Each test starts with an empty cache: the clinic and the parameters are cached, and a cached
     # row must not outlive the test database transaction it was read in.
     cache.clear()
+    connection.singletons_changed = set()

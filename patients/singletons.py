@@ -3,7 +3,9 @@
 Nearly every request reads them and they change a few times a year, so each is read from the
 database once and kept in the cache (Redis when REDIS_URL is set, shared by every process;
 otherwise this process's memory) until it is saved again. Saving forgets the cached copy at once
-and again when the transaction commits, so no other request can cache the old row in between.
+and again when the transaction commits, so no other request can cache the old row in between;
+until then the transaction that saved it reads the row from the database and caches nothing, so
+a change that is rolled back never reaches the cache.
 Without a working cache the row is read from the database: a cache outage slows pages, it does
 not stop them.
 """
@@ -11,7 +13,7 @@ not stop them.
 import logging
 
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 logger = logging.getLogger(__name__)
 
@@ -20,9 +22,19 @@ def _key(model: type[models.Model]) -> str:
     return f"singleton:{model._meta.label_lower}"
 
 
+def _changed_here() -> set[str]:
+    """Keys of the rows this connection has saved in a transaction not yet committed."""
+    if not hasattr(connection, "singletons_changed"):
+        connection.singletons_changed = set()
+    return connection.singletons_changed
+
+
 def singleton_get(model: type[models.Model]) -> models.Model:
     """The model's one row (pk 1, created with its defaults if missing), from the cache when it holds it."""
     key = _key(model)
+    if key in _changed_here() and connection.in_atomic_block:
+        row, _ = model.objects.get_or_create(pk=1)  # changed in this transaction: not for the cache yet
+        return row
     try:
         row = cache.get(key)
     except Exception:  # any cache failure (e.g. Redis unreachable): read the database instead
@@ -47,8 +59,14 @@ def singleton_forget(model: type[models.Model]) -> None:
         except Exception:
             logger.warning("The cache could not be cleared (%s).", key, exc_info=True)
 
+    def committed() -> None:
+        _changed_here().discard(key)
+        forget()
+
     forget()
-    transaction.on_commit(forget)
+    if connection.in_atomic_block:
+        _changed_here().add(key)
+    transaction.on_commit(committed)
 
 
 class SingletonModel(models.Model):
