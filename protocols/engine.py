@@ -59,11 +59,13 @@ assessments dated on or before `on_date` count for ASM-01, REL-13 and STP-01.
 
 from __future__ import annotations
 
+import functools
 import gc
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 
 from protocols.codes import (
     VSS_ITEM_MAX,
@@ -84,6 +86,7 @@ from protocols.rules import (
     BLOCK,
     OVERRIDE,
     RULES,
+    SPARSE_FACTS,
     WARN,
     AdverseEventRecord,
     Context,
@@ -91,6 +94,8 @@ from protocols.rules import (
     VssReading,
     age_on,
     finding_dict,
+    iso,
+    sparse_facts_lacking,
 )
 from protocols.window import window_after
 
@@ -114,6 +119,7 @@ _ADVERSE_EVENTS = frozenset(AdverseEvent.values)
 _STATUSES = frozenset(SessionStatus.values)
 _COMPLETED = SessionStatus.COMPLETED.value
 _SIZE_FIELDS = ("length_mm", "width_mm", "height_mm")
+_VSS_ITEMS = tuple(VSS_ITEM_MAX.items())
 
 _MISSING = object()
 _NO_CODES: frozenset[str] = frozenset()
@@ -227,17 +233,25 @@ def normalise_parameters(parameters: dict | None) -> dict:
 
 
 def _parameters_record(params: dict) -> dict:
-    """A fresh copy for the decision, so callers may keep or change it without touching ours."""
-    return {
-        "min_interval_days": params["min_interval_days"],
-        "max_interval_days": params["max_interval_days"],
-        "freeze_limits": {technique: dict(limit) for technique, limit in params["freeze_limits"].items()},
-        "session_minutes": dict(params["session_minutes"]),
-        "pregnancy_status_valid_days": params["pregnancy_status_valid_days"],
-    }
+    """A fresh copy for the decision, so callers may keep or change it without touching ours.
+
+    `params` is normalised (`normalise_parameters`): it has the shape of DEFAULT_PARAMETERS, its
+    freeze limits hold the three techniques. Copied dict by dict: cheaper than building them anew.
+    """
+    record = params.copy()
+    limits = record["freeze_limits"] = params["freeze_limits"].copy()
+    limits["spray"] = limits["spray"].copy()
+    limits["contact"] = limits["contact"].copy()
+    limits["intralesional"] = limits["intralesional"].copy()
+    record["session_minutes"] = params["session_minutes"].copy()
+    return record
 
 
 # --- Validation -------------------------------------------------------------------------------
+#
+# `_context` reads the document in one pass and, in that pass, checks every field. It is the hot
+# path of the engine, so each check is written out: the common case (a valid value) costs one or
+# two comparisons, and the helpers that word a problem are called only when there is one.
 
 
 def _show(value: object) -> str:
@@ -248,56 +262,80 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-_DATE_CACHE: dict[str, date] = {}
-
-
-def _parse_date(value: object) -> date | None:
-    """A strict YYYY-MM-DD date, or None. Parsed dates are memoised: the same few hundred recur."""
-    if type(value) is not str:
-        return None
-    parsed = _DATE_CACHE.get(value)
-    if parsed is not None:
-        return parsed
-    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+def _parse_date(text: str) -> date | None:
+    """The date of a strict YYYY-MM-DD string, or None."""
+    if len(text) != 10 or text[4] != "-" or text[7] != "-":
         return None
     try:
-        parsed = date.fromisoformat(value)
+        return date.fromisoformat(text)
     except ValueError:
         return None
-    if len(_DATE_CACHE) >= 65536:
-        _DATE_CACHE.clear()
-    _DATE_CACHE[value] = parsed
-    return parsed
+
+
+class _DateMemo(dict):
+    """Each string seen as a date → its date, or None when it is not a strict YYYY-MM-DD date.
+
+    A batch repeats the same few hundred dates, so each is parsed once and then found by one dict
+    lookup. Look up exact `str` values only (`type(value) is str`): a str subclass is not a date
+    here, but it would find the entry of the equal str. Cleared when full, to bound its memory.
+    """
+
+    def __missing__(self, text: str) -> date | None:
+        if len(self) >= 65536:
+            self.clear()
+        parsed = self[text] = _parse_date(text)
+        return parsed
+
+
+_DATES = _DateMemo()
 
 
 def _is_size(value: object) -> bool:
     """A finite number ≥ 0; Decimal too, as a DecimalField hands it over. `true` is not a number."""
     kind = type(value)
+    if kind is float:
+        return 0 <= value < math.inf  # false for NaN
     if kind is int:
         return value >= 0
-    if kind is float:
-        return math.isfinite(value) and value >= 0
     if kind is Decimal:
         return value.is_finite() and value >= 0
     return False
 
 
 def _before_birth(birth_date: date) -> str:
-    return f"is before patient.birth_date ({birth_date.isoformat()})"
+    return f"is before patient.birth_date ({iso[birth_date]})"
 
 
-def _date_message(value: object) -> str:
-    return f"must be a date in YYYY-MM-DD form, not {_show(value)}"
+def _date_problem(value: object, birth_date: date | None, *, nullable: bool = False) -> str:
+    """What is wrong with a date field that failed its check; `value` is _MISSING when it is absent."""
+    if value is _MISSING:
+        return "is required"
+    if type(value) is not str or _DATES[value] is None:
+        message = f"must be a date in YYYY-MM-DD form, not {_show(value)}"
+        return message + " or null" if nullable else message
+    return _before_birth(birth_date)
 
 
-def _code_message(value: object, what: str) -> str:
+def _choice_problem(value: object, allowed: frozenset[str], what: str | None = None) -> str:
+    """What is wrong with a value that is not one of `allowed`; `value` is _MISSING when it is absent.
+
+    The message lists the choices or, given `what` ("body site", "medication"...), names the kind
+    of code: those lists are long.
+    """
+    if value is _MISSING:
+        return "is required"
+    if what is None:
+        return f"must be one of {', '.join(sorted(allowed))}; not {_show(value)}"
     if not isinstance(value, str):
         return f"must be a {what} code (a string), not {_show(value)}"
     return f"unknown {what} code {_show(value)}"
 
 
-def _choice_message(value: object, allowed: frozenset[str]) -> str:
-    return f"must be one of {', '.join(sorted(allowed))}; not {_show(value)}"
+def _score_problem(value: object, top: int) -> str:
+    """What is wrong with a VSS item that is not a whole number 0–`top`; _MISSING when it is absent."""
+    if value is _MISSING:
+        return "is required"
+    return f"must be a whole number 0–{top}, not {_show(value)}"
 
 
 class _Errors(list):
@@ -305,77 +343,23 @@ class _Errors(list):
         self.append({"field": field, "message": message})
 
 
-def _check_choice(value: object, allowed: frozenset[str], what: str | None = None) -> str | None:
-    """None if `value` is one of `allowed`; otherwise what is wrong with it.
-
-    `value` is _MISSING when the field is absent ("is required"). The message lists the choices or,
-    given `what` ("body site", "medication"...), names the kind of code: those lists are long.
-    """
-    if isinstance(value, str) and value in allowed:
-        return None
-    if value is _MISSING:
-        return "is required"
-    return _choice_message(value, allowed) if what is None else _code_message(value, what)
-
-
-def _check_date(value: object, birth_date: date | None, *, nullable: bool = False) -> tuple[date | None, str | None]:
-    """(the date, None) for a valid date; (None, what is wrong) otherwise.
-
-    `value` is _MISSING when the field is absent ("is required"); with `nullable`, None is allowed
-    and gives (None, None). A date before `birth_date` (when that is known) is wrong too.
-    """
-    when = _DATE_CACHE.get(value) if type(value) is str else None  # nearly every date is memoised
-    if when is None:
-        if value is None and nullable:
-            return None, None
-        when = _parse_date(value)
-        if when is None:
-            if value is _MISSING:
-                return None, "is required"
-            return None, (_date_message(value) + " or null") if nullable else _date_message(value)
-    if birth_date is not None and when < birth_date:
-        return None, _before_birth(birth_date)
-    return when, None
-
-
-def _as_list(errors: _Errors, field: str, raw: object) -> list | tuple:
-    """`raw` if it is a list; otherwise an error and an empty list."""
-    if type(raw) in _LIST_TYPES:
-        return raw
+def _not_a_list(errors: _Errors, field: str, raw: object) -> None:
     errors.add(field, f"must be a list, not {_show(raw)}")
-    return ()
-
-
-def _objects(errors: _Errors, field: str, raw: object) -> Iterable[tuple[int, dict]]:
-    """(index, entry) for each object in the list `raw`; an error for `raw`, or each entry, that is not."""
-    entries = _as_list(errors, field, raw)
-    for entry in entries:
-        if not isinstance(entry, dict):
-            return _objects_reporting(errors, field, entries)
-    return enumerate(entries)  # all objects, the usual case: no generator to step through
-
-
-def _objects_reporting(errors: _Errors, field: str, entries: list | tuple) -> Iterator[tuple[int, dict]]:
-    # A generator, so that the error for an entry lands between those of its neighbours' fields.
-    for i, entry in enumerate(entries):
-        if isinstance(entry, dict):
-            yield i, entry
-        else:
-            errors.add(f"{field}[{i}]", f"must be an object, not {_show(entry)}")
 
 
 def _code_set(errors: _Errors, field: str, raw: object, allowed: frozenset[str], what: str) -> frozenset[str]:
     """The codes of the list `raw`; empty, with an error for each entry not in `allowed`, if any is not."""
-    if type(raw) in _LIST_TYPES and not raw:  # none, the usual case
+    if type(raw) not in _LIST_TYPES:
+        _not_a_list(errors, field, raw)
         return _NO_CODES
-    codes = _as_list(errors, field, raw)
+    if not raw:  # none, the usual case
+        return _NO_CODES
     bad = False
-    for i, code in enumerate(codes):
-        problem = _check_choice(code, allowed, what)
-        if problem:
-            errors.add(f"{field}[{i}]", problem)
+    for i, code in enumerate(raw):
+        if not (isinstance(code, str) and code in allowed):
+            errors.add(f"{field}[{i}]", _choice_problem(code, allowed, what))
             bad = True
-    return _NO_CODES if bad else frozenset(codes)
+    return _NO_CODES if bad else frozenset(raw)
 
 
 def _context(facts: object, params: dict) -> Context:
@@ -385,31 +369,34 @@ def _context(facts: object, params: dict) -> Context:
     errors = _Errors()
 
     schema = facts.get("schema", _MISSING)
-    if schema is _MISSING:
-        errors.add("schema", "is required")
-    elif schema != FACTS_SCHEMA:
-        errors.add("schema", f"must be {FACTS_SCHEMA!r}, not {_show(schema)}")
+    if schema != FACTS_SCHEMA:
+        if schema is _MISSING:
+            errors.add("schema", "is required")
+        else:
+            errors.add("schema", f"must be {FACTS_SCHEMA!r}, not {_show(schema)}")
 
     # Whether on_date is before the birth date is checked last, once the birth date is known.
-    on_date, problem = _check_date(facts.get("on_date", _MISSING), None)
-    if problem:
-        errors.add("on_date", problem)
+    raw = facts.get("on_date", _MISSING)
+    on_date = _DATES[raw] if type(raw) is str else None
+    if on_date is None:
+        errors.add("on_date", _date_problem(raw, None))
 
     stage = facts.get("stage", "schedule")
-    problem = _check_choice(stage, _STAGES)
-    if problem:
-        errors.add("stage", problem)
+    if not (isinstance(stage, str) and stage in _STAGES):
+        errors.add("stage", _choice_problem(stage, _STAGES))
 
     technique = facts.get("technique", _MISSING)
-    problem = _check_choice(technique, _TECHNIQUES)
-    if problem:
-        errors.add("technique", problem)
+    if not (isinstance(technique, str) and technique in _TECHNIQUES):
+        errors.add("technique", _choice_problem(technique, _TECHNIQUES))
 
     # --- patient
+    # No date may be before the birth date; while that is unknown (missing or invalid), the bound
+    # `born` is the earliest date there is, so that each date is still checked on its own.
     birth_date = None
+    born = date.min
     sex = "unknown"
     fitzpatrick = pregnant = consent = None
-    conditions: frozenset[str] = frozenset()
+    conditions: frozenset[str] = _NO_CODES
     medications: list[MedicationRecord] = []
     patient = facts.get("patient", _MISSING)
     if patient is _MISSING:
@@ -417,42 +404,54 @@ def _context(facts: object, params: dict) -> Context:
     elif not isinstance(patient, dict):
         errors.add("patient", f"must be an object, not {_show(patient)}")
     else:
-        birth_date, problem = _check_date(patient.get("birth_date", _MISSING), None)
-        if problem:
-            errors.add("patient.birth_date", problem)
+        raw = patient.get("birth_date", _MISSING)
+        birth_date = _DATES[raw] if type(raw) is str else None
+        if birth_date is None:
+            errors.add("patient.birth_date", _date_problem(raw, None))
+        else:
+            born = birth_date
 
         sex = patient.get("sex", "unknown")
-        problem = _check_choice(sex, _SEXES)
-        if problem:
-            errors.add("patient.sex", problem)
+        if not (isinstance(sex, str) and sex in _SEXES):
+            errors.add("patient.sex", _choice_problem(sex, _SEXES))
 
         fitzpatrick = patient.get("fitzpatrick")
         if fitzpatrick is not None and not (type(fitzpatrick) is int and 1 <= fitzpatrick <= 6):
             errors.add("patient.fitzpatrick", f"must be a whole number 1–6 or null, not {_show(fitzpatrick)}")
 
-        for name in ("pregnant", "consent"):
-            value = patient.get(name)
-            if value is not None and type(value) is not bool:
-                errors.add(f"patient.{name}", f"must be true, false or null, not {_show(value)}")
         pregnant = patient.get("pregnant")
+        if pregnant is not None and type(pregnant) is not bool:
+            errors.add("patient.pregnant", f"must be true, false or null, not {_show(pregnant)}")
         consent = patient.get("consent")
+        if consent is not None and type(consent) is not bool:
+            errors.add("patient.consent", f"must be true, false or null, not {_show(consent)}")
 
         conditions = _code_set(errors, "patient.conditions", patient.get("conditions", ()), _CONDITIONS, "condition")
 
-        for i, entry in _objects(errors, "patient.medications", patient.get("medications", ())):
-            code = entry.get("code", _MISSING)
-            problem = _check_choice(code, _MEDICATIONS, "medication")
-            if problem:
-                errors.add(f"patient.medications[{i}].code", problem)
-            stopped, problem = _check_date(entry.get("stopped"), birth_date, nullable=True)
-            if problem:
-                errors.add(f"patient.medications[{i}].stopped", problem)
-            medications.append(MedicationRecord(code, stopped))
+        entries = patient.get("medications", ())
+        if type(entries) not in _LIST_TYPES:
+            _not_a_list(errors, "patient.medications", entries)
+        elif entries:  # none, the usual case: nothing to check
+            for i, entry in enumerate(entries):
+                if not isinstance(entry, dict):
+                    errors.add(f"patient.medications[{i}]", f"must be an object, not {_show(entry)}")
+                    continue
+                code = entry.get("code", _MISSING)
+                if not (isinstance(code, str) and code in _MEDICATIONS):
+                    errors.add(f"patient.medications[{i}].code", _choice_problem(code, _MEDICATIONS, "medication"))
+                raw = entry.get("stopped")
+                stopped = None
+                if raw is not None:
+                    stopped = _DATES[raw] if type(raw) is str else None
+                    if stopped is None or stopped < born:
+                        errors.add(f"patient.medications[{i}].stopped", _date_problem(raw, birth_date, nullable=True))
+                        stopped = None
+                medications.append(MedicationRecord(code, stopped))
 
     # --- scar
     morphology = body_site = None
     onset_date = height_mm = None
-    site_findings: frozenset[str] = frozenset()
+    site_findings: frozenset[str] = _NO_CODES
     diagnosis_uncertain = False
     scar = facts.get("scar", _MISSING)
     if scar is _MISSING:
@@ -461,24 +460,25 @@ def _context(facts: object, params: dict) -> Context:
         errors.add("scar", f"must be an object, not {_show(scar)}")
     else:
         morphology = scar.get("morphology", _MISSING)
-        problem = _check_choice(morphology, _MORPHOLOGIES)
-        if problem:
-            errors.add("scar.morphology", problem)
+        if not (isinstance(morphology, str) and morphology in _MORPHOLOGIES):
+            errors.add("scar.morphology", _choice_problem(morphology, _MORPHOLOGIES))
 
-        problem = _check_choice(scar.get("cause", "unknown"), _CAUSES)
-        if problem:
-            errors.add("scar.cause", problem)
+        cause = scar.get("cause", "unknown")
+        if not (isinstance(cause, str) and cause in _CAUSES):
+            errors.add("scar.cause", _choice_problem(cause, _CAUSES))
 
         body_site = scar.get("body_site", _MISSING)
-        problem = _check_choice(body_site, _BODY_SITES, "body site")
-        if problem:
-            errors.add("scar.body_site", problem)
+        if not (isinstance(body_site, str) and body_site in _BODY_SITES):
+            errors.add("scar.body_site", _choice_problem(body_site, _BODY_SITES, "body site"))
 
-        onset_date, problem = _check_date(scar.get("onset_date"), birth_date, nullable=True)
-        if problem:
-            errors.add("scar.onset_date", problem)
-        elif onset_date is not None and on_date is not None and onset_date > on_date:
-            errors.add("scar.onset_date", f"is after on_date ({on_date.isoformat()})")
+        raw = scar.get("onset_date")
+        if raw is not None:
+            onset_date = _DATES[raw] if type(raw) is str else None
+            if onset_date is None or onset_date < born:
+                errors.add("scar.onset_date", _date_problem(raw, birth_date, nullable=True))
+                onset_date = None
+            elif on_date is not None and onset_date > on_date:
+                errors.add("scar.onset_date", f"is after on_date ({iso[on_date]})")
 
         for name in _SIZE_FIELDS:
             value = scar.get(name)
@@ -497,70 +497,87 @@ def _context(facts: object, params: dict) -> Context:
     # --- history: validated and, in the same pass, what the rules need from it. Only completed
     # sessions on or before on_date are the past (last session, count; RULES.md v1.1 §5: a second
     # freeze on the same day is 0 days after the first); adverse events are kept from every entry.
-    completed = 0
-    last_date: date | None = None
+    completed_sessions = 0
+    last_session_date: date | None = None
     adverse_events: list[AdverseEventRecord] = []
-    for i, entry in _objects(errors, "history", facts.get("history", ())):
-        when, problem = _check_date(entry.get("date", _MISSING), birth_date)
-        if problem:
-            errors.add(f"history[{i}].date", problem)
+    entries = facts.get("history", ())
+    if type(entries) not in _LIST_TYPES:
+        _not_a_list(errors, "history", entries)
+        entries = ()
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            errors.add(f"history[{i}]", f"must be an object, not {_show(entry)}")
+            continue
+        raw = entry.get("date", _MISSING)
+        when = _DATES[raw] if type(raw) is str else None
+        if when is None or when < born:
+            errors.add(f"history[{i}].date", _date_problem(raw, birth_date))
+            when = None
         status = entry.get("status", _MISSING)
-        problem = _check_choice(status, _STATUSES)
-        if problem:
-            errors.add(f"history[{i}].status", problem)
+        if not (isinstance(status, str) and status in _STATUSES):
+            errors.add(f"history[{i}].status", _choice_problem(status, _STATUSES))
         session_technique = entry.get("technique")
-        if session_technique is not None:
-            problem = _check_choice(session_technique, _TECHNIQUES)
-            if problem:
-                errors.add(f"history[{i}].technique", problem + " or null")
-        events: list[AdverseEventRecord] = []
-        events_raw = entry.get("adverse_events", ())
-        if type(events_raw) not in _LIST_TYPES or events_raw:  # none, the usual case: no field path to build
-            for j, event in _objects(errors, f"history[{i}].adverse_events", events_raw):
+        if session_technique is not None and not (
+            isinstance(session_technique, str) and session_technique in _TECHNIQUES
+        ):
+            errors.add(f"history[{i}].technique", _choice_problem(session_technique, _TECHNIQUES) + " or null")
+        events = entry.get("adverse_events", ())
+        if type(events) not in _LIST_TYPES:
+            _not_a_list(errors, f"history[{i}].adverse_events", events)
+        elif events:  # none, the usual case: no field path to build
+            field = f"history[{i}].adverse_events"
+            for j, event in enumerate(events):
+                if not isinstance(event, dict):
+                    errors.add(f"{field}[{j}]", f"must be an object, not {_show(event)}")
+                    continue
                 code = event.get("code", _MISSING)
-                problem = _check_choice(code, _ADVERSE_EVENTS, "adverse event")
-                if problem:
-                    errors.add(f"history[{i}].adverse_events[{j}].code", problem)
+                if not (isinstance(code, str) and code in _ADVERSE_EVENTS):
+                    errors.add(f"{field}[{j}].code", _choice_problem(code, _ADVERSE_EVENTS, "adverse event"))
                 resolved = event.get("resolved", False)
                 if type(resolved) is not bool:
-                    errors.add(
-                        f"history[{i}].adverse_events[{j}].resolved", f"must be true or false, not {_show(resolved)}"
-                    )
-                events.append(AdverseEventRecord(when, status, code, resolved))
-            adverse_events.extend(events)
+                    errors.add(f"{field}[{j}].resolved", f"must be true or false, not {_show(resolved)}")
+                adverse_events.append(AdverseEventRecord(when, status, code, resolved))
         if status == _COMPLETED and when is not None and on_date is not None and when <= on_date:
-            completed += 1
-            if last_date is None or when > last_date:
-                last_date = when
+            completed_sessions += 1
+            if last_session_date is None or when > last_session_date:
+                last_session_date = when
 
     # --- assessments: only those dated on or before on_date count (see the module docstring).
     # Ties on a date: the first listed is the baseline, the last listed is the latest.
-    considered = 0
+    assessments_considered = 0
     baseline: tuple[date, dict] | None = None
     latest: tuple[date, dict] | None = None
-    for i, entry in _objects(errors, "assessments", facts.get("assessments", ())):
-        when, problem = _check_date(entry.get("date", _MISSING), birth_date)
-        if problem:
-            errors.add(f"assessments[{i}].date", problem)
+    entries = facts.get("assessments", ())
+    if type(entries) not in _LIST_TYPES:
+        _not_a_list(errors, "assessments", entries)
+        entries = ()
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            errors.add(f"assessments[{i}]", f"must be an object, not {_show(entry)}")
+            continue
+        raw = entry.get("date", _MISSING)
+        when = _DATES[raw] if type(raw) is str else None
+        if when is None or when < born:
+            errors.add(f"assessments[{i}].date", _date_problem(raw, birth_date))
+            when = None
         vss = entry.get("vss")
         if vss is not None:
             if not isinstance(vss, dict):
                 errors.add(f"assessments[{i}].vss", f"must be an object or null, not {_show(vss)}")
                 vss = None
             else:
-                for name, top in VSS_ITEM_MAX.items():
+                for name, top in _VSS_ITEMS:
                     item = vss.get(name, _MISSING)
-                    if item is _MISSING:
-                        errors.add(f"assessments[{i}].vss.{name}", "is required")
-                    elif not (type(item) is int and 0 <= item <= top):
-                        errors.add(f"assessments[{i}].vss.{name}", f"must be a whole number 0–{top}, not {_show(item)}")
+                    if not (type(item) is int and 0 <= item <= top):
+                        errors.add(f"assessments[{i}].vss.{name}", _score_problem(item, top))
         if when is not None and on_date is not None and when <= on_date:
-            considered += 1
+            assessments_considered += 1
             if vss is not None:
+                reading = (when, vss)
                 if baseline is None or when < baseline[0]:
-                    baseline = (when, vss)
+                    baseline = reading
                 if latest is None or when >= latest[0]:
-                    latest = (when, vss)
+                    latest = reading
 
     if birth_date is not None and on_date is not None and on_date < birth_date:
         errors.add("on_date", _before_birth(birth_date))
@@ -568,49 +585,47 @@ def _context(facts: object, params: dict) -> Context:
     if errors:
         raise FactsError(list(errors))
 
-    current: dict[str, date | None] = {}
+    # Baseline and latest are both set, or neither; one assessment may be both.
+    vss_latest = None if latest is None else VssReading.of(*latest)
+    vss_baseline = vss_latest if baseline is latest else VssReading.of(*baseline)
+    current_medications: dict[str, date | None] = {}
     for code, stopped in medications:
         if stopped is None or stopped >= on_date:
-            if code in current:
-                previous = current[code]
+            if code in current_medications:
+                previous = current_medications[code]
                 stopped = None if previous is None or stopped is None else max(previous, stopped)
-            current[code] = stopped
+            current_medications[code] = stopped
 
+    # Positional, in the order of Context's fields, each value named as its field: matching 26
+    # keywords to the parameters cost a tenth of the time of a whole decision.
     return Context(
-        on_date=on_date,
-        stage=stage,
-        technique=technique,
-        min_interval_days=params["min_interval_days"],
-        max_interval_days=params["max_interval_days"],
-        birth_date=birth_date,
-        age=age_on(birth_date, on_date),
-        sex=sex,
-        fitzpatrick=fitzpatrick,
-        pregnant=pregnant,
-        consent=consent,
-        conditions=conditions,
-        medications=tuple(medications),
-        current_medications=current,
-        morphology=morphology,
-        body_site=body_site,
-        onset_date=onset_date,
-        height_mm=height_mm,
-        site_findings=site_findings,
-        diagnosis_uncertain=diagnosis_uncertain,
-        adverse_events=tuple(adverse_events),
-        last_session_date=last_date,
-        completed_sessions=completed,
-        assessments_considered=considered,
-        vss_baseline=_reading(baseline),
-        vss_latest=_reading(latest),
+        on_date,
+        stage,
+        technique,
+        params["min_interval_days"],
+        params["max_interval_days"],
+        birth_date,
+        age_on(birth_date, on_date),  # age
+        sex,
+        fitzpatrick,
+        pregnant,
+        consent,
+        conditions,
+        tuple(medications),  # medications
+        current_medications,
+        morphology,
+        body_site,
+        onset_date,
+        height_mm,
+        site_findings,
+        diagnosis_uncertain,
+        tuple(adverse_events),  # adverse_events
+        last_session_date,
+        completed_sessions,
+        assessments_considered,
+        vss_baseline,
+        vss_latest,
     )
-
-
-def _reading(dated_vss: tuple[date, dict] | None) -> VssReading | None:
-    if dated_vss is None:
-        return None
-    when, vss = dated_vss
-    return VssReading(when, vss["vascularity"], vss["pigmentation"], vss["pliability"], vss["height"])
 
 
 _DEFAULTS = normalise_parameters(DEFAULT_PARAMETERS)
@@ -619,24 +634,63 @@ _DEFAULTS = normalise_parameters(DEFAULT_PARAMETERS)
 # --- Evaluation -------------------------------------------------------------------------------
 
 
-# (detect, rule) pairs in report order: the loop below is the engine's hot path, so it calls
-# each detect function directly and builds a finding only for the rules that fire.
-_PLAN = tuple((rule.detect, rule) for rule in RULES)
+Plan = tuple[tuple[Callable[[Context], str | None], dict], ...]
 
 
-def _decide(ctx: Context, params: dict) -> dict:
+class _Plans(dict):
+    """The rules to ask about a document, by which SPARSE_FACTS it lacks (`sparse_facts_lacking`).
+
+    Each plan is (detect, finding) in report order, leaving out the rules that need a fact the
+    document lacks. `finding` is the rule's finding with its title shown with these intervals and
+    no detail yet: copying it is cheaper than building a finding anew. The loop over a plan in
+    `_decide` is the engine's hot path: it calls each detect function directly and builds a
+    finding only for the rules that fire. There are at most 2⁴ plans, each made when first needed.
+    """
+
+    def __init__(self, min_interval_days: int, max_interval_days: int):
+        super().__init__()
+        self.intervals = {"min_interval_days": min_interval_days, "max_interval_days": max_interval_days}
+
+    def __missing__(self, lacking: tuple[bool, ...]) -> Plan:
+        absent = {fact for fact, lacks in zip(SPARSE_FACTS, lacking, strict=True) if lacks}
+        plan = self[lacking] = tuple(
+            (
+                rule.detect,
+                finding_dict(
+                    rule.code, rule.severity, rule.title_for(self.intervals), "", rule.sources, rule.printable
+                ),
+            )
+            for rule in RULES
+            if absent.isdisjoint(rule.needs)
+        )
+        return plan
+
+
+@functools.lru_cache(maxsize=64)
+def _plans(min_interval_days: int, max_interval_days: int) -> _Plans:
+    return _Plans(min_interval_days, max_interval_days)
+
+
+@functools.lru_cache(maxsize=4096)
+def _window_dates(last_session: date, min_interval_days: int, max_interval_days: int) -> tuple[str, str]:
+    """The window's earliest and latest dates as the decision writes them; the same ones recur."""
+    window = window_after(last_session, min_interval_days=min_interval_days, max_interval_days=max_interval_days)
+    return iso[window.earliest], iso[window.latest]
+
+
+def _decide(ctx: Context, params: dict, plans: _Plans) -> dict:
     findings = []
-    for detect, rule in _PLAN:
+    for detect, blank in plans[sparse_facts_lacking(ctx)]:
         detail = detect(ctx)
         if detail is not None:
-            findings.append(
-                finding_dict(rule.code, rule.severity, rule.title_in(ctx), detail, rule.sources, rule.printable)
-            )
-    last = ctx.last_session_date
+            finding = blank.copy()
+            finding["detail"] = detail
+            finding["sources"] = blank["sources"].copy()  # each decision has its own list
+            findings.append(finding)
     window = None
-    if last is not None:
-        after = window_after(last, min_interval_days=ctx.min_interval_days, max_interval_days=ctx.max_interval_days)
-        window = {"earliest": after.earliest.isoformat(), "latest": after.latest.isoformat()}
+    if ctx.last_session_date is not None:
+        earliest, latest = _window_dates(ctx.last_session_date, ctx.min_interval_days, ctx.max_interval_days)
+        window = {"earliest": earliest, "latest": latest}
     return {
         "schema": DECISION_SCHEMA,
         "ruleset": RULESET,
@@ -644,7 +698,7 @@ def _decide(ctx: Context, params: dict) -> dict:
         "outcome": OUTCOME_BY_SEVERITY[findings[0]["severity"]] if findings else ELIGIBLE,
         "findings": findings,
         "window": window,
-        "on_date": ctx.on_date.isoformat(),
+        "on_date": iso[ctx.on_date],
         "stage": ctx.stage,
         "technique": ctx.technique,
         "parameters": _parameters_record(params),
@@ -659,23 +713,46 @@ def validate(facts: object) -> None:
 def evaluate(facts: dict, parameters: dict | None = None) -> dict:
     """Decide one facts document; raise FactsError (every problem listed) if it is invalid."""
     params = _DEFAULTS if parameters is None else normalise_parameters(parameters)
-    return _decide(_context(facts, params), params)
+    return _decide(_context(facts, params), params, _plans(params["min_interval_days"], params["max_interval_days"]))
 
 
-def evaluate_many(documents: list, parameters: dict | None = None) -> list[dict]:
-    """Decide each document in order; an invalid one's place holds {"errors": [...]} instead."""
+# How many documents `evaluate_many` validates before it decides them.
+_RUN = 256
+
+
+def evaluate_many(documents: Iterable, parameters: dict | None = None) -> list[dict]:
+    """Decide each document in order; an invalid one's place holds {"errors": [...]} instead.
+
+    The result is the same as `evaluate` on each document in turn. The work is ordered
+    differently: a run of documents is validated, then the run is decided. The interpreter
+    does the same work many times in a row faster than it alternates between validation and
+    the rules for each document (about a sixth of the time here).
+    """
     params = _DEFAULTS if parameters is None else normalise_parameters(parameters)
+    plans = _plans(params["min_interval_days"], params["max_interval_days"])
     results = []
+    remaining = iter(documents)
     # The engine makes no reference cycles, so the cyclic garbage collector has nothing to find
     # here; paused, it stops re-scanning the growing list of decisions (about a fifth of the time).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        for facts in documents:
+        while run := list(islice(remaining, _RUN)):
+            validated: list[Context | FactsError] = []
             try:
-                results.append(_decide(_context(facts, params), params))
-            except FactsError as error:
-                results.append({"errors": error.errors})
+                for facts in run:
+                    try:
+                        validated.append(_context(facts, params))
+                    except FactsError as error:
+                        validated.append(error)
+            finally:
+                # Also when a document fails validation with an unexpected exception: the ones
+                # before it are decided first, so that, as one by one, the first to fail is reported.
+                for ctx in validated:
+                    if type(ctx) is FactsError:
+                        results.append({"errors": ctx.errors})
+                    else:
+                        results.append(_decide(ctx, params, plans))
     finally:
         if collecting:
             gc.enable()

@@ -119,10 +119,15 @@ class VssReading(NamedTuple):
     pigmentation: int
     pliability: int
     height: int
+    total: int  # the Vancouver Scar Scale total, 0–13
 
-    @property
-    def total(self) -> int:
-        return self.vascularity + self.pigmentation + self.pliability + self.height
+    @classmethod
+    def of(cls, when: date, vss: dict) -> VssReading:
+        """The reading of a validated `vss` object (RULES.md §5: VSS totals)."""
+        vascularity, pigmentation = vss["vascularity"], vss["pigmentation"]
+        pliability, height = vss["pliability"], vss["height"]
+        total = vascularity + pigmentation + pliability + height
+        return cls._make((when, vascularity, pigmentation, pliability, height, total))
 
 
 @dataclass(slots=True)
@@ -157,9 +162,30 @@ class Context:
     vss_latest: VssReading | None  # latest of those with a VSS
 
 
+class _IsoDates(dict):
+    """date → its YYYY-MM-DD text, made once per date: `iso[day]`.
+
+    `date.isoformat()` costs several times a dict lookup, and the same dates recur in a decision
+    (on_date in many details, the last session in the window and the interval rules) and across a
+    batch. Cleared when full, to bound its memory.
+    """
+
+    def __missing__(self, day: date) -> str:
+        if len(self) >= 65536:
+            self.clear()
+        text = self[day] = day.isoformat()
+        return text
+
+
+iso = _IsoDates()
+
+
 def age_on(birth_date: date, on_date: date) -> int:
     """Whole years on `on_date`. A 29 February birthday comes round on 1 March in common years."""
-    return on_date.year - birth_date.year - ((on_date.month, on_date.day) < (birth_date.month, birth_date.day))
+    years = on_date.year - birth_date.year
+    if on_date.month < birth_date.month or (on_date.month == birth_date.month and on_date.day < birth_date.day):
+        return years - 1  # the birthday is still to come this year
+    return years
 
 
 def add_months(day: date, months: int) -> date:
@@ -202,12 +228,26 @@ def _render(template: str, min_interval_days: int, max_interval_days: int) -> st
     return template.format(min_interval_days=min_interval_days, max_interval_days=max_interval_days)
 
 
+# Facts that most documents lack: conditions, medications, adverse events, site findings. A rule
+# that cannot fire without one of them says so (`Rule.needs`), and the engine does not ask it
+# about a document without it: most documents skip the eleven rules that read conditions.
+SPARSE_FACTS = ("conditions", "medications", "adverse_events", "site_findings")
+
+
+def sparse_facts_lacking(ctx: Context) -> tuple[bool, ...]:
+    """For each of SPARSE_FACTS in turn, whether `ctx` lacks it (has none)."""
+    return (not ctx.conditions, not ctx.medications, not ctx.adverse_events, not ctx.site_findings)
+
+
 @dataclass(frozen=True, slots=True)
 class Rule:
     """One rule of RULES.md §5.
 
     `title` and `condition` may name protocol parameters in braces ("{min_interval_days}"); use
     `title_for` / `condition_for` to show them with the values in force.
+
+    `needs` names the SPARSE_FACTS without which the rule cannot fire (its detect function returns
+    None when one is empty); a test holds each rule to it.
     """
 
     code: str
@@ -220,6 +260,7 @@ class Rule:
     # Said on the consent form and the aftercare sheet, in the patient's words, when it fires
     # (RULES.md v1.1 §5: "WRN-01, WRN-02, WRN-03, WRN-05 and WRN-09 are `printable`").
     printable: bool = False
+    needs: tuple[str, ...] = ()
 
     def check(self, ctx: Context) -> Finding | None:
         detail = self.detect(ctx)
@@ -252,12 +293,22 @@ def _declare(new: Rule) -> Rule:
     unknown = [source for source in new.sources if source not in SOURCES]
     if unknown:
         raise ValueError(f"{new.code}: unknown sources {unknown}")
+    if not set(new.needs) <= set(SPARSE_FACTS):
+        raise ValueError(f"{new.code}: needs {new.needs}, not among {SPARSE_FACTS}")
     _DECLARED.append(new)
     return new
 
 
 def rule(
-    code: str, severity: str, title: str, *, condition: str, sources: str, help_text: str = "", printable: bool = False
+    code: str,
+    severity: str,
+    title: str,
+    *,
+    condition: str,
+    sources: str,
+    help_text: str = "",
+    printable: bool = False,
+    needs: tuple[str, ...] = (),
 ) -> Callable[[Callable[[Context], str | None]], Callable[[Context], str | None]]:
     """Declare a rule around its detect function; `sources` is the RULES.md cell ("seed, S28–S31")."""
 
@@ -272,6 +323,7 @@ def rule(
                 detect=detect,
                 help_text=help_text,
                 printable=printable,
+                needs=needs,
             )
         )
         return detect
@@ -298,6 +350,7 @@ def condition_rule(code: str, severity: str, condition_code: str, *, sources: st
             sources=expand_sources(sources),
             detect=detect,
             help_text=help_text,
+            needs=("conditions",),
         )
     )
 
@@ -309,10 +362,10 @@ CONDITION_LABELS = {code.value: code.label for code in Condition}
 _MEDICATION_LABELS = {code.value: code.label.lower() for code in Medication}
 _SITE_LABELS = {code.value: code.label.lower() for code in BodySite}
 _SITE_FINDING_LABELS = {code.value: code.label.lower() for code in SiteFinding}
-_ANTICOAGULANT = Medication.ANTICOAGULANT.value
-_ANTIPLATELET = Medication.ANTIPLATELET.value
+_BLOOD_THINNERS = (Medication.ANTICOAGULANT.value, Medication.ANTIPLATELET.value)
 _IMMUNOSUPPRESSANT = Medication.IMMUNOSUPPRESSANT.value
 _ISOTRETINOIN = Medication.ISOTRETINOIN.value
+_ISOTRETINOIN_WASHOUT = timedelta(days=365)  # WRN-04: "stopped within the 365 days before on_date"
 _BLEEDING_DISORDER = Condition.BLEEDING_DISORDER.value
 _INFECTION_OR_INFLAMMATION = (SiteFinding.ACTIVE_INFECTION.value, SiteFinding.INFLAMMATION.value)
 _OPEN_WOUND = SiteFinding.OPEN_WOUND.value
@@ -328,15 +381,15 @@ def _medication_status(ctx: Context, code: str) -> str:
     label = _MEDICATION_LABELS[code]
     if stopped is None:
         return f"{label} (still taking)"
-    return f"{label} (current: stops {stopped.isoformat()}, on or after {ctx.on_date.isoformat()})"
+    return f"{label} (current: stops {iso[stopped]}, on or after {iso[ctx.on_date]})"
 
 
 def _bleeding_risks(ctx: Context) -> list[str]:
-    if not ctx.current_medications and _BLEEDING_DISORDER not in ctx.conditions:
-        return []
-    risks = [
-        _medication_status(ctx, code) for code in (_ANTICOAGULANT, _ANTIPLATELET) if code in ctx.current_medications
-    ]
+    risks = []
+    if ctx.current_medications:
+        for code in _BLOOD_THINNERS:
+            if code in ctx.current_medications:
+                risks.append(_medication_status(ctx, code))
     if _BLEEDING_DISORDER in ctx.conditions:
         risks.append("bleeding disorder on record")
     return risks
@@ -377,7 +430,7 @@ def detect_not_indicated(ctx: Context) -> str | None:
 def detect_no_assessment(ctx: Context) -> str | None:
     if ctx.assessments_considered:
         return None
-    return f"No scar assessment is recorded on or before {ctx.on_date.isoformat()}."
+    return f"No scar assessment is recorded on or before {iso[ctx.on_date]}."
 
 
 condition_rule("ABS-01", BLOCK, Condition.COLD_URTICARIA, sources="seed, S29, S31, S36")
@@ -401,13 +454,15 @@ _CRYOTHERAPY_HYPERSENSITIVITY = Condition.CRYOTHERAPY_HYPERSENSITIVITY.value
     "resolved: a cold-induced urticarial or hypersensitivity reaction is a lasting fact about the patient.",
 )
 def detect_hypersensitivity(ctx: Context) -> str | None:
+    if not ctx.adverse_events and _CRYOTHERAPY_HYPERSENSITIVITY not in ctx.conditions:
+        return None
     reasons = []
     if _CRYOTHERAPY_HYPERSENSITIVITY in ctx.conditions:
         reasons.append("condition on record: hypersensitivity to cryotherapy (cryotherapy_hypersensitivity)")
     for event in ctx.adverse_events:
         if event.code in _HYPERSENSITIVITY_EVENTS:
             reasons.append(
-                f"{event.code} recorded after the session of {event.session_date.isoformat()} ({event.session_status})"
+                f"{event.code} recorded after the session of {iso[event.session_date]} ({event.session_status})"
             )
     if not reasons:
         return None
@@ -421,6 +476,7 @@ def detect_hypersensitivity(ctx: Context) -> str | None:
     "Infection or inflammation at the site",
     condition="site finding `active_infection` or `inflammation`",
     sources="seed",
+    needs=("site_findings",),
 )
 def detect_infection_or_inflammation(ctx: Context) -> str | None:
     if not ctx.site_findings:
@@ -437,6 +493,7 @@ def detect_infection_or_inflammation(ctx: Context) -> str | None:
     "Open wound at the site",
     condition="site finding `open_wound`",
     sources="seed, S40",
+    needs=("site_findings",),
 )
 def detect_open_wound(ctx: Context) -> str | None:
     if _OPEN_WOUND not in ctx.site_findings:
@@ -475,7 +532,7 @@ def detect_no_consent(ctx: Context) -> str | None:
     if ctx.stage != "treat" or ctx.consent is True:
         return None
     state = "not recorded" if ctx.consent is None else "recorded as not given"
-    return f"Check-in on {ctx.on_date.isoformat()}: informed consent for cryotherapy is {state}."
+    return f"Check-in on {iso[ctx.on_date]}: informed consent for cryotherapy is {state}."
 
 
 @rule(
@@ -484,6 +541,7 @@ def detect_no_consent(ctx: Context) -> str | None:
     "Active skin disease at the site",
     condition="site finding `active_skin_disease`",
     sources="seed",
+    needs=("site_findings",),
 )
 def detect_active_skin_disease(ctx: Context) -> str | None:
     if _ACTIVE_SKIN_DISEASE not in ctx.site_findings:
@@ -509,6 +567,7 @@ _RECOVERY_EVENTS = frozenset(
     help_text="Every completed session dated on or before on_date is read, one earlier on on_date itself "
     'included; cancelled and no-show entries and sessions after on_date are not (RULES.md: "any completed '
     'session on or before on_date"). An adverse event given without `resolved` counts as unresolved.',
+    needs=("adverse_events",),
 )
 def detect_unresolved_adverse_event(ctx: Context) -> str | None:
     if not ctx.adverse_events:
@@ -525,8 +584,7 @@ def detect_unresolved_adverse_event(ctx: Context) -> str | None:
     if not unresolved:
         return None
     sessions = "; ".join(
-        f"{', '.join(sorted(unresolved[day]))} after the completed session of {day.isoformat()}"
-        for day in sorted(unresolved)
+        f"{', '.join(sorted(unresolved[day]))} after the completed session of {iso[day]}" for day in sorted(unresolved)
     )
     return f"Unresolved {sessions}: no cryotherapy until the skin has recovered."
 
@@ -545,6 +603,7 @@ condition_rule("REL-04", OVERRIDE, Condition.AUTOIMMUNE_CONNECTIVE_TISSUE_DISEAS
     "Immunosuppressant medication",
     condition="current medication `immunosuppressant`",
     sources="S31, S43",
+    needs=("medications",),
 )
 def detect_immunosuppressant(ctx: Context) -> str | None:
     if _IMMUNOSUPPRESSANT not in ctx.current_medications:
@@ -578,6 +637,7 @@ _CIRCULATION_CONDITIONS = (Condition.DIABETES.value, Condition.PERIPHERAL_VASCUL
     "Below-knee site with diabetes or vascular disease",
     condition="site below the knee and condition `diabetes` or `peripheral_vascular_disease`",
     sources="S32, S34, S39",
+    needs=("conditions",),
 )
 def detect_below_knee_with_poor_circulation(ctx: Context) -> str | None:
     if ctx.body_site not in BELOW_KNEE_SITES:
@@ -614,8 +674,7 @@ def detect_minor(ctx: Context) -> str | None:
     if ctx.age >= 18:
         return None
     return (
-        f"Patient is {ctx.age} on {ctx.on_date.isoformat()} (born {ctx.birth_date.isoformat()}): "
-        "a parent or guardian must consent."
+        f"Patient is {ctx.age} on {iso[ctx.on_date]} (born {iso[ctx.birth_date]}): a parent or guardian must consent."
     )
 
 
@@ -649,7 +708,7 @@ def detect_interval_too_short(ctx: Context) -> str | None:
     days = (ctx.on_date - last).days
     if days >= ctx.min_interval_days:
         return None
-    return f"Last completed session {last.isoformat()} ({_plural(days, 'day')} before {ctx.on_date.isoformat()})."
+    return f"Last completed session {iso[last]} ({_plural(days, 'day')} before {iso[ctx.on_date]})."
 
 
 def _goal_reached(reading: VssReading) -> bool:
@@ -679,7 +738,7 @@ def detect_non_response(ctx: Context) -> str | None:
     if sessions >= 6 and not _goal_reached(latest):
         reasons.append(
             f"{sessions} completed sessions and the goal is not reached "
-            f"(latest VSS {latest.date.isoformat()}: height {latest.height}, pliability {latest.pliability})"
+            f"(latest VSS {iso[latest.date]}: height {latest.height}, pliability {latest.pliability})"
         )
     improvement = baseline.total - latest.total
     if improvement < 2:
@@ -691,7 +750,7 @@ def detect_non_response(ctx: Context) -> str | None:
             change = f"{_plural(-improvement, 'point')} higher"
         reasons.append(
             f"{sessions} completed sessions and the VSS total went from {baseline.total} "
-            f"(baseline {baseline.date.isoformat()}) to {latest.total} (latest {latest.date.isoformat()}): "
+            f"(baseline {iso[baseline.date]}) to {latest.total} (latest {iso[latest.date]}): "
             f"{change}, where at least 2 points lower is expected"
         )
     if not reasons:
@@ -713,7 +772,7 @@ def detect_goal_reached(ctx: Context) -> str | None:
     if latest is None or not _goal_reached(latest):
         return None
     return (
-        f"Latest VSS ({latest.date.isoformat()}): height 0, pliability {latest.pliability}. "
+        f"Latest VSS ({iso[latest.date]}): height 0, pliability {latest.pliability}. "
         "Offer follow-up rather than another freeze."
     )
 
@@ -772,6 +831,7 @@ def detect_forehead_temple(ctx: Context) -> str | None:
     condition="`isotretinoin` current or stopped within the 365 days before `on_date`",
     sources="S47, S48",
     help_text="Stopped exactly 365 days before on_date still warns; 366 days does not.",
+    needs=("medications",),
 )
 def detect_recent_isotretinoin(ctx: Context) -> str | None:
     if not ctx.medications:
@@ -779,13 +839,13 @@ def detect_recent_isotretinoin(ctx: Context) -> str | None:
     code = _ISOTRETINOIN
     if code in ctx.current_medications:
         return f"Current medication: {_medication_status(ctx, code)}."
-    cutoff = ctx.on_date - timedelta(days=365)
+    cutoff = ctx.on_date - _ISOTRETINOIN_WASHOUT
     stops = [m.stopped for m in ctx.medications if m.code == code and m.stopped >= cutoff]
     if not stops:
         return None
     stopped = max(stops)
     days = (ctx.on_date - stopped).days
-    return f"Isotretinoin stopped {stopped.isoformat()} ({_plural(days, 'day')} before {ctx.on_date.isoformat()})."
+    return f"Isotretinoin stopped {iso[stopped]} ({_plural(days, 'day')} before {iso[ctx.on_date]})."
 
 
 @rule(
@@ -824,7 +884,7 @@ def detect_overdue(ctx: Context) -> str | None:
     if days <= ctx.max_interval_days:
         return None
     return (
-        f"Last completed session {last.isoformat()} ({_plural(days, 'day')} before {ctx.on_date.isoformat()}): "
+        f"Last completed session {iso[last]} ({_plural(days, 'day')} before {iso[ctx.on_date]}): "
         "repeat the assessment before treating."
     )
 
@@ -849,8 +909,8 @@ def detect_immature_hypertrophic_scar(ctx: Context) -> str | None:
     if ctx.on_date >= matures:
         return None
     return (
-        f"Scar formed {ctx.onset_date.isoformat()} ({_plural(days, 'day')} before {ctx.on_date.isoformat()}); "
-        f"it is 6 months old only on {matures.isoformat()}: consider silicone first."
+        f"Scar formed {iso[ctx.onset_date]} ({_plural(days, 'day')} before {iso[ctx.on_date]}); "
+        f"it is 6 months old only on {iso[matures]}: consider silicone first."
     )
 
 
@@ -896,7 +956,7 @@ def detect_below_knee(ctx: Context) -> str | None:
 def detect_pregnancy_unknown(ctx: Context) -> str | None:
     if ctx.sex != "female" or ctx.pregnant is not None or not 12 <= ctx.age <= 50:
         return None
-    return f"Female patient aged {ctx.age} on {ctx.on_date.isoformat()}: pregnancy status not recorded."
+    return f"Female patient aged {ctx.age} on {iso[ctx.on_date]}: pregnancy status not recorded."
 
 
 RULES: tuple[Rule, ...] = tuple(sorted(_DECLARED, key=lambda r: (SEVERITY_RANK[r.severity], r.code)))

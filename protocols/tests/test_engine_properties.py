@@ -1,6 +1,7 @@
 """Properties of the engine over generated facts (hypothesis)."""
 
 import copy
+import dataclasses
 from datetime import date, timedelta
 
 import pytest
@@ -20,8 +21,8 @@ from protocols.codes import (
     Stage,
     Technique,
 )
-from protocols.engine import FactsError, evaluate, evaluate_many
-from protocols.rules import RULES_BY_CODE
+from protocols.engine import FactsError, _context, evaluate, evaluate_many, normalise_parameters
+from protocols.rules import RULES, RULES_BY_CODE, SPARSE_FACTS, sparse_facts_lacking
 
 pytestmark = pytest.mark.slow  # property-based: thousands of generated documents
 
@@ -213,6 +214,30 @@ def test_evaluate_many_matches_evaluating_one_by_one(documents):
             expected.append({"errors": error.errors})
 
     assert evaluate_many(documents) == expected
+
+
+# Each of SPARSE_FACTS emptied, with what is derived from it.
+_WITHOUT = {
+    "conditions": {"conditions": frozenset()},
+    "medications": {"medications": (), "current_medications": {}},
+    "adverse_events": {"adverse_events": ()},
+    "site_findings": {"site_findings": frozenset()},
+}
+
+
+@engine_settings
+@given(valid_facts())
+def test_the_rules_the_engine_skips_could_not_have_fired(facts):
+    ctx = _context(facts, normalise_parameters(None))
+
+    # Asking every rule finds what the engine found, asking only those the document's facts allow.
+    fired = [rule.code for rule in RULES if rule.check(ctx) is not None]
+    assert [finding["code"] for finding in evaluate(facts)["findings"]] == fired
+    assert sparse_facts_lacking(ctx) == tuple(not getattr(ctx, fact) for fact in SPARSE_FACTS)
+    assert set(_WITHOUT) == set(SPARSE_FACTS)
+    for fact, emptied in _WITHOUT.items():
+        without = dataclasses.replace(ctx, **emptied)
+        assert [rule.code for rule in RULES if fact in rule.needs and rule.check(without) is not None] == []
 
 
 @engine_settings

@@ -493,6 +493,63 @@ def test_rule_check_returns_a_finding_with_the_rule_identity():
     assert RULES_BY_CODE["ABS-01"].check(ctx) is None
 
 
+def test_the_context_holds_each_fact_under_its_own_name():
+    from dataclasses import fields
+
+    from protocols.engine import _context, normalise_parameters
+    from protocols.rules import AdverseEventRecord, Context, MedicationRecord, VssReading
+
+    facts = make_facts(
+        stage="treat",
+        technique="intralesional",
+        patient__sex="male",
+        patient__fitzpatrick=5,
+        patient__pregnant=None,
+        patient__consent=False,
+        patient__conditions=["diabetes"],
+        patient__medications=[{"code": "isotretinoin", "stopped": "2025-04-01"}],
+        scar__morphology="keloid",
+        scar__body_site="foot",
+        scar__onset_date="2024-01-02",
+        scar__height_mm=4.5,
+        scar__site_findings=["inflammation"],
+        scar__diagnosis_uncertain=True,
+        history=[session("2025-02-01"), session("2025-03-03", adverse_events=[("blister", False)])],
+        assessments=[assessment("2025-03-03", 1, 1, 1, 1), assessment("2025-02-01", 3, 2, 5, 3)],
+    )
+    ctx = _context(facts, normalise_parameters({"min_interval_days": 14, "max_interval_days": 56}))
+
+    on_date, stopped = date(2025, 3, 24), date(2025, 4, 1)
+    assert {field.name: getattr(ctx, field.name) for field in fields(Context)} == {
+        "on_date": on_date,
+        "stage": "treat",
+        "technique": "intralesional",
+        "min_interval_days": 14,
+        "max_interval_days": 56,
+        "birth_date": date(1985, 7, 14),
+        "age": 39,
+        "sex": "male",
+        "fitzpatrick": 5,
+        "pregnant": None,
+        "consent": False,
+        "conditions": frozenset({"diabetes"}),
+        "medications": (MedicationRecord("isotretinoin", stopped),),
+        "current_medications": {"isotretinoin": stopped},
+        "morphology": "keloid",
+        "body_site": "foot",
+        "onset_date": date(2024, 1, 2),
+        "height_mm": 4.5,
+        "site_findings": frozenset({"inflammation"}),
+        "diagnosis_uncertain": True,
+        "adverse_events": (AdverseEventRecord(date(2025, 3, 3), "completed", "blister", False),),
+        "last_session_date": date(2025, 3, 3),
+        "completed_sessions": 2,
+        "assessments_considered": 2,
+        "vss_baseline": VssReading(date(2025, 2, 1), 3, 2, 5, 3, 13),
+        "vss_latest": VssReading(date(2025, 3, 3), 1, 1, 1, 1, 4),
+    }
+
+
 def test_parametrised_titles_show_the_parameters_in_force():
     rule = RULES_BY_CODE["REL-12"]
     assert rule.title_for({"min_interval_days": 28, "max_interval_days": 56}) == "Interval shorter than 28 days"
