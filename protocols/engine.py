@@ -120,6 +120,7 @@ _STATUSES = frozenset(SessionStatus.values)
 _COMPLETED = SessionStatus.COMPLETED.value
 _SIZE_FIELDS = ("length_mm", "width_mm", "height_mm")
 _VSS_ITEMS = tuple(VSS_ITEM_MAX.items())
+_INFINITY = math.inf
 
 _MISSING = object()
 _NO_CODES: frozenset[str] = frozenset()
@@ -294,7 +295,7 @@ def _is_size(value: object) -> bool:
     """A finite number ≥ 0; Decimal too, as a DecimalField hands it over. `true` is not a number."""
     kind = type(value)
     if kind is float:
-        return 0 <= value < math.inf  # false for NaN
+        return 0 <= value < _INFINITY  # false for NaN
     if kind is int:
         return value >= 0
     if kind is Decimal:
@@ -482,7 +483,8 @@ def _context(facts: object, params: dict) -> Context:
 
         for name in _SIZE_FIELDS:
             value = scar.get(name)
-            if value is not None and not _is_size(value):
+            # A float (what the facts builder gives) is checked here, anything else by _is_size.
+            if value is not None and not (type(value) is float and 0 <= value < _INFINITY) and not _is_size(value):
                 errors.add(f"scar.{name}", f"must be a number ≥ 0 or null, not {_show(value)}")
         height_mm = scar.get("height_mm")
 
@@ -545,8 +547,8 @@ def _context(facts: object, params: dict) -> Context:
     # --- assessments: only those dated on or before on_date count (see the module docstring).
     # Ties on a date: the first listed is the baseline, the last listed is the latest.
     assessments_considered = 0
-    baseline: tuple[date, dict] | None = None
-    latest: tuple[date, dict] | None = None
+    baseline: VssReading | None = None
+    latest: VssReading | None = None
     entries = facts.get("assessments", ())
     if type(entries) not in _LIST_TYPES:
         _not_a_list(errors, "assessments", entries)
@@ -585,9 +587,6 @@ def _context(facts: object, params: dict) -> Context:
     if errors:
         raise FactsError(list(errors))
 
-    # Baseline and latest are both set, or neither; one assessment may be both.
-    vss_latest = None if latest is None else VssReading.of(*latest)
-    vss_baseline = vss_latest if baseline is latest else VssReading.of(*baseline)
     current_medications: dict[str, date | None] = {}
     for code, stopped in medications:
         if stopped is None or stopped >= on_date:
@@ -623,8 +622,8 @@ def _context(facts: object, params: dict) -> Context:
         last_session_date,
         completed_sessions,
         assessments_considered,
-        vss_baseline,
-        vss_latest,
+        baseline,  # vss_baseline
+        latest,  # vss_latest
     )
 
 

@@ -113,21 +113,15 @@ class MedicationRecord(NamedTuple):
     stopped: date | None
 
 
-class VssReading(NamedTuple):
-    date: date
-    vascularity: int
-    pigmentation: int
-    pliability: int
-    height: int
-    total: int  # the Vancouver Scar Scale total, 0–13
+# A VSS reading: an assessment's date and its validated `vss` object, the four Vancouver Scar
+# Scale items by name. Kept as the pair the facts give, not copied into an object of its own: the
+# two rules that read it use a few of its items.
+VssReading = tuple[date, dict]
 
-    @classmethod
-    def of(cls, when: date, vss: dict) -> VssReading:
-        """The reading of a validated `vss` object (RULES.md §5: VSS totals)."""
-        vascularity, pigmentation = vss["vascularity"], vss["pigmentation"]
-        pliability, height = vss["pliability"], vss["height"]
-        total = vascularity + pigmentation + pliability + height
-        return cls._make((when, vascularity, pigmentation, pliability, height, total))
+
+def vss_total(vss: dict) -> int:
+    """The Vancouver Scar Scale total, 0–13 (RULES.md §5)."""
+    return vss["vascularity"] + vss["pigmentation"] + vss["pliability"] + vss["height"]
 
 
 @dataclass(slots=True)
@@ -711,8 +705,8 @@ def detect_interval_too_short(ctx: Context) -> str | None:
     return f"Last completed session {iso[last]} ({_plural(days, 'day')} before {iso[ctx.on_date]})."
 
 
-def _goal_reached(reading: VssReading) -> bool:
-    return reading.height == 0 and reading.pliability <= 1
+def _goal_reached(vss: dict) -> bool:
+    return vss["height"] == 0 and vss["pliability"] <= 1
 
 
 @rule(
@@ -730,17 +724,18 @@ def _goal_reached(reading: VssReading) -> bool:
     "(no measured improvement), so the rule fires after 3 sessions: reassess before going on.",
 )
 def detect_non_response(ctx: Context) -> str | None:
-    latest, baseline = ctx.vss_latest, ctx.vss_baseline
     sessions = ctx.completed_sessions
-    if latest is None or sessions < 3:
+    if ctx.vss_latest is None or sessions < 3:
         return None
+    (latest_date, latest), (baseline_date, baseline) = ctx.vss_latest, ctx.vss_baseline
     reasons = []
     if sessions >= 6 and not _goal_reached(latest):
         reasons.append(
             f"{sessions} completed sessions and the goal is not reached "
-            f"(latest VSS {iso[latest.date]}: height {latest.height}, pliability {latest.pliability})"
+            f"(latest VSS {iso[latest_date]}: height {latest['height']}, pliability {latest['pliability']})"
         )
-    improvement = baseline.total - latest.total
+    latest_total, baseline_total = vss_total(latest), vss_total(baseline)
+    improvement = baseline_total - latest_total
     if improvement < 2:
         if improvement > 0:
             change = f"only {_plural(improvement, 'point')} lower"
@@ -749,8 +744,8 @@ def detect_non_response(ctx: Context) -> str | None:
         else:
             change = f"{_plural(-improvement, 'point')} higher"
         reasons.append(
-            f"{sessions} completed sessions and the VSS total went from {baseline.total} "
-            f"(baseline {iso[baseline.date]}) to {latest.total} (latest {iso[latest.date]}): "
+            f"{sessions} completed sessions and the VSS total went from {baseline_total} "
+            f"(baseline {iso[baseline_date]}) to {latest_total} (latest {iso[latest_date]}): "
             f"{change}, where at least 2 points lower is expected"
         )
     if not reasons:
@@ -768,11 +763,13 @@ def detect_non_response(ctx: Context) -> str | None:
     help_text="The latest assessment is the latest one with a VSS dated on or before on_date.",
 )
 def detect_goal_reached(ctx: Context) -> str | None:
-    latest = ctx.vss_latest
-    if latest is None or not _goal_reached(latest):
+    if ctx.vss_latest is None:
+        return None
+    latest_date, latest = ctx.vss_latest
+    if not _goal_reached(latest):
         return None
     return (
-        f"Latest VSS ({iso[latest.date]}): height 0, pliability {latest.pliability}. "
+        f"Latest VSS ({iso[latest_date]}): height 0, pliability {latest['pliability']}. "
         "Offer follow-up rather than another freeze."
     )
 
