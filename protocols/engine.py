@@ -263,32 +263,24 @@ def _show(value: object) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
+# Each valid date string seen → its date. A batch repeats the same few hundred dates: each is
+# parsed once (`_parse_date`), then found here by one lookup. Look up exact `str` values only
+# (`type(value) is str`): a str subclass is not a date here, but it would find the equal str.
+_DATES: dict[str, date] = {}
+
+
 def _parse_date(text: str) -> date | None:
-    """The date of a strict YYYY-MM-DD string, or None."""
+    """The date of a strict YYYY-MM-DD string, or None; a valid one is kept in _DATES."""
     if len(text) != 10 or text[4] != "-" or text[7] != "-":
         return None
     try:
-        return date.fromisoformat(text)
+        when = date.fromisoformat(text)
     except ValueError:
         return None
-
-
-class _DateMemo(dict):
-    """Each string seen as a date → its date, or None when it is not a strict YYYY-MM-DD date.
-
-    A batch repeats the same few hundred dates, so each is parsed once and then found by one dict
-    lookup. Look up exact `str` values only (`type(value) is str`): a str subclass is not a date
-    here, but it would find the entry of the equal str. Cleared when full, to bound its memory.
-    """
-
-    def __missing__(self, text: str) -> date | None:
-        if len(self) >= 65536:
-            self.clear()
-        parsed = self[text] = _parse_date(text)
-        return parsed
-
-
-_DATES = _DateMemo()
+    if len(_DATES) >= 65536:  # bounds its memory
+        _DATES.clear()
+    _DATES[text] = when
+    return when
 
 
 def _is_size(value: object) -> bool:
@@ -307,14 +299,23 @@ def _before_birth(birth_date: date) -> str:
     return f"is before patient.birth_date ({iso[birth_date]})"
 
 
-def _date_problem(value: object, birth_date: date | None, *, nullable: bool = False) -> str:
-    """What is wrong with a date field that failed its check; `value` is _MISSING when it is absent."""
+def _check_date(value: object, birth_date: date | None, *, nullable: bool = False) -> tuple[date | None, str | None]:
+    """(the date, None) for a valid date; (None, what is wrong) otherwise.
+
+    The slow path of a date field: `_context` looks the string up in _DATES and calls this only
+    for a string not seen before, a value that is not a date, or a date before `birth_date`.
+    `value` is _MISSING when the field is absent; a null is the caller's to accept (`nullable`
+    only says so in the message).
+    """
     if value is _MISSING:
-        return "is required"
-    if type(value) is not str or _DATES[value] is None:
+        return None, "is required"
+    when = _parse_date(value) if type(value) is str else None
+    if when is None:
         message = f"must be a date in YYYY-MM-DD form, not {_show(value)}"
-        return message + " or null" if nullable else message
-    return _before_birth(birth_date)
+        return None, message + " or null" if nullable else message
+    if birth_date is not None and when < birth_date:
+        return None, _before_birth(birth_date)
+    return when, None
 
 
 def _choice_problem(value: object, allowed: frozenset[str], what: str | None = None) -> str:
@@ -378,9 +379,11 @@ def _context(facts: object, params: dict) -> Context:
 
     # Whether on_date is before the birth date is checked last, once the birth date is known.
     raw = facts.get("on_date", _MISSING)
-    on_date = _DATES[raw] if type(raw) is str else None
+    on_date = _DATES.get(raw) if type(raw) is str else None
     if on_date is None:
-        errors.add("on_date", _date_problem(raw, None))
+        on_date, problem = _check_date(raw, None)
+        if problem:
+            errors.add("on_date", problem)
 
     stage = facts.get("stage", "schedule")
     if not (isinstance(stage, str) and stage in _STAGES):
@@ -406,10 +409,12 @@ def _context(facts: object, params: dict) -> Context:
         errors.add("patient", f"must be an object, not {_show(patient)}")
     else:
         raw = patient.get("birth_date", _MISSING)
-        birth_date = _DATES[raw] if type(raw) is str else None
+        birth_date = _DATES.get(raw) if type(raw) is str else None
         if birth_date is None:
-            errors.add("patient.birth_date", _date_problem(raw, None))
-        else:
+            birth_date, problem = _check_date(raw, None)
+            if problem:
+                errors.add("patient.birth_date", problem)
+        if birth_date is not None:
             born = birth_date
 
         sex = patient.get("sex", "unknown")
@@ -443,10 +448,11 @@ def _context(facts: object, params: dict) -> Context:
                 raw = entry.get("stopped")
                 stopped = None
                 if raw is not None:
-                    stopped = _DATES[raw] if type(raw) is str else None
+                    stopped = _DATES.get(raw) if type(raw) is str else None
                     if stopped is None or stopped < born:
-                        errors.add(f"patient.medications[{i}].stopped", _date_problem(raw, birth_date, nullable=True))
-                        stopped = None
+                        stopped, problem = _check_date(raw, birth_date, nullable=True)
+                        if problem:
+                            errors.add(f"patient.medications[{i}].stopped", problem)
                 medications.append(MedicationRecord(code, stopped))
 
     # --- scar
@@ -474,11 +480,12 @@ def _context(facts: object, params: dict) -> Context:
 
         raw = scar.get("onset_date")
         if raw is not None:
-            onset_date = _DATES[raw] if type(raw) is str else None
+            onset_date = _DATES.get(raw) if type(raw) is str else None
             if onset_date is None or onset_date < born:
-                errors.add("scar.onset_date", _date_problem(raw, birth_date, nullable=True))
-                onset_date = None
-            elif on_date is not None and onset_date > on_date:
+                onset_date, problem = _check_date(raw, birth_date, nullable=True)
+                if problem:
+                    errors.add("scar.onset_date", problem)
+            if onset_date is not None and on_date is not None and onset_date > on_date:
                 errors.add("scar.onset_date", f"is after on_date ({iso[on_date]})")
 
         for name in _SIZE_FIELDS:
@@ -511,10 +518,11 @@ def _context(facts: object, params: dict) -> Context:
             errors.add(f"history[{i}]", f"must be an object, not {_show(entry)}")
             continue
         raw = entry.get("date", _MISSING)
-        when = _DATES[raw] if type(raw) is str else None
+        when = _DATES.get(raw) if type(raw) is str else None
         if when is None or when < born:
-            errors.add(f"history[{i}].date", _date_problem(raw, birth_date))
-            when = None
+            when, problem = _check_date(raw, birth_date)
+            if problem:
+                errors.add(f"history[{i}].date", problem)
         status = entry.get("status", _MISSING)
         if not (isinstance(status, str) and status in _STATUSES):
             errors.add(f"history[{i}].status", _choice_problem(status, _STATUSES))
@@ -558,10 +566,11 @@ def _context(facts: object, params: dict) -> Context:
             errors.add(f"assessments[{i}]", f"must be an object, not {_show(entry)}")
             continue
         raw = entry.get("date", _MISSING)
-        when = _DATES[raw] if type(raw) is str else None
+        when = _DATES.get(raw) if type(raw) is str else None
         if when is None or when < born:
-            errors.add(f"assessments[{i}].date", _date_problem(raw, birth_date))
-            when = None
+            when, problem = _check_date(raw, birth_date)
+            if problem:
+                errors.add(f"assessments[{i}].date", problem)
         vss = entry.get("vss")
         if vss is not None:
             if not isinstance(vss, dict):
@@ -639,7 +648,7 @@ Plan = tuple[tuple[Callable[[Context], str | None], dict], ...]
 class _Plans(dict):
     """The rules to ask about a document, by which SPARSE_FACTS it lacks (`sparse_facts_lacking`).
 
-    Each plan is (detect, finding) in report order, leaving out the rules that need a fact the
+    Each plan is (detect, finding) in report order, leaving out the rules that need facts the
     document lacks. `finding` is the rule's finding with its title shown with these intervals and
     no detail yet: copying it is cheaper than building a finding anew. The loop over a plan in
     `_decide` is the engine's hot path: it calls each detect function directly and builds a
@@ -660,7 +669,7 @@ class _Plans(dict):
                 ),
             )
             for rule in RULES
-            if absent.isdisjoint(rule.needs)
+            if not (rule.needs and absent.issuperset(rule.needs))
         )
         return plan
 

@@ -222,9 +222,9 @@ def _render(template: str, min_interval_days: int, max_interval_days: int) -> st
     return template.format(min_interval_days=min_interval_days, max_interval_days=max_interval_days)
 
 
-# Facts that most documents lack: conditions, medications, adverse events, site findings. A rule
-# that cannot fire without one of them says so (`Rule.needs`), and the engine does not ask it
-# about a document without it: most documents skip the eleven rules that read conditions.
+# Facts that many documents lack: conditions, medications, adverse events, site findings. A rule
+# that cannot fire without them says so (`Rule.needs`), and the engine does not ask it about a
+# document without them: a document with none of them skips twenty of the thirty-eight rules.
 SPARSE_FACTS = ("conditions", "medications", "adverse_events", "site_findings")
 
 
@@ -240,8 +240,8 @@ class Rule:
     `title` and `condition` may name protocol parameters in braces ("{min_interval_days}"); use
     `title_for` / `condition_for` to show them with the values in force.
 
-    `needs` names the SPARSE_FACTS without which the rule cannot fire (its detect function returns
-    None when one is empty); a test holds each rule to it.
+    `needs` names the SPARSE_FACTS the rule reads, without which it cannot fire: its detect
+    function returns None when all of them are empty. A test holds each rule to it.
     """
 
     code: str
@@ -446,6 +446,7 @@ _CRYOTHERAPY_HYPERSENSITIVITY = Condition.CRYOTHERAPY_HYPERSENSITIVITY.value
     sources="S32, S33, S38",
     help_text="Every history entry is read, whatever its status or date and whether or not the event "
     "resolved: a cold-induced urticarial or hypersensitivity reaction is a lasting fact about the patient.",
+    needs=("conditions", "adverse_events"),
 )
 def detect_hypersensitivity(ctx: Context) -> str | None:
     if not ctx.adverse_events and _CRYOTHERAPY_HYPERSENSITIVITY not in ctx.conditions:
@@ -612,6 +613,7 @@ def detect_immunosuppressant(ctx: Context) -> str | None:
     condition="technique `intralesional` and (current `anticoagulant` or `antiplatelet`, or condition "
     "`bleeding_disorder`)",
     sources="S31, S35, S44",
+    needs=("conditions", "medications"),
 )
 def detect_intralesional_bleeding_risk(ctx: Context) -> str | None:
     if ctx.technique != "intralesional":
@@ -853,6 +855,7 @@ def detect_recent_isotretinoin(ctx: Context) -> str | None:
     "`bleeding_disorder` (blood-filled blisters)",
     sources="S31, S44",
     printable=True,
+    needs=("conditions", "medications"),
 )
 def detect_surface_bleeding_risk(ctx: Context) -> str | None:
     if ctx.technique == "intralesional":
