@@ -354,8 +354,6 @@ def _code_set(errors: _Errors, field: str, raw: object, allowed: frozenset[str],
     if type(raw) not in _LIST_TYPES:
         _not_a_list(errors, field, raw)
         return _NO_CODES
-    if not raw:  # none, the usual case
-        return _NO_CODES
     bad = False
     for i, code in enumerate(raw):
         if not (isinstance(code, str) and code in allowed):
@@ -432,7 +430,9 @@ def _context(facts: object, params: dict) -> Context:
         if consent is not None and type(consent) is not bool:
             errors.add("patient.consent", f"must be true, false or null, not {_show(consent)}")
 
-        conditions = _code_set(errors, "patient.conditions", patient.get("conditions", ()), _CONDITIONS, "condition")
+        raw = patient.get("conditions", ())
+        if type(raw) not in _LIST_TYPES or raw:  # an empty list, the usual case, has nothing to check
+            conditions = _code_set(errors, "patient.conditions", raw, _CONDITIONS, "condition")
 
         entries = patient.get("medications", ())
         if type(entries) not in _LIST_TYPES:
@@ -495,9 +495,9 @@ def _context(facts: object, params: dict) -> Context:
                 errors.add(f"scar.{name}", f"must be a number ≥ 0 or null, not {_show(value)}")
         height_mm = scar.get("height_mm")
 
-        site_findings = _code_set(
-            errors, "scar.site_findings", scar.get("site_findings", ()), _SITE_FINDINGS, "site finding"
-        )
+        raw = scar.get("site_findings", ())
+        if type(raw) not in _LIST_TYPES or raw:  # an empty list, the usual case, has nothing to check
+            site_findings = _code_set(errors, "scar.site_findings", raw, _SITE_FINDINGS, "site finding")
 
         diagnosis_uncertain = scar.get("diagnosis_uncertain", False)
         if type(diagnosis_uncertain) is not bool:
@@ -644,32 +644,41 @@ _DEFAULTS = normalise_parameters(DEFAULT_PARAMETERS)
 
 Plan = tuple[tuple[Callable[[Context], str | None], dict], ...]
 
+# For each body site, the codes of the rules about a group of sites (`Rule.sites`) that can fire
+# there: sites with the same ones share their plans.
+_SITE_RULES: dict[str, frozenset[str]] = {
+    site: frozenset(rule.code for rule in RULES if rule.sites is not None and site in rule.sites)
+    for site in BodySite.values
+}
+
 
 class _Plans(dict):
-    """The rules to ask about a document, by which SPARSE_FACTS it lacks (`sparse_facts_lacking`).
+    """The rules to ask about a document, by the SPARSE_FACTS it lacks and the site rules for its site.
 
-    Each plan is (detect, finding) in report order, leaving out the rules that need facts the
-    document lacks. `finding` is the rule's finding with its title shown with these intervals and
-    no detail yet: copying it is cheaper than building a finding anew. The loop over a plan in
-    `_decide` is the engine's hot path: it calls each detect function directly and builds a
-    finding only for the rules that fire. There are at most 2⁴ plans, each made when first needed.
+    Each plan is (detect, finding) in report order, leaving out the rules that cannot fire on
+    such a document (`Rule.needs`, `Rule.sites`). `finding` is the rule's finding with its title
+    shown with these intervals and no detail yet: copying it is cheaper than building a finding
+    anew. The loop over a plan in `_decide` is the engine's hot path: it calls each detect
+    function directly and builds a finding only for the rules that fire. There are a few dozen
+    plans at most (2⁴ combinations of sparse facts, 5 sets of site rules), each made when first
+    needed.
     """
 
     def __init__(self, min_interval_days: int, max_interval_days: int):
         super().__init__()
-        self.intervals = {"min_interval_days": min_interval_days, "max_interval_days": max_interval_days}
-
-    def __missing__(self, lacking: tuple[bool, ...]) -> Plan:
-        absent = {fact for fact, lacks in zip(SPARSE_FACTS, lacking, strict=True) if lacks}
-        plan = self[lacking] = tuple(
-            (
-                rule.detect,
-                finding_dict(
-                    rule.code, rule.severity, rule.title_for(self.intervals), "", rule.sources, rule.printable
-                ),
-            )
+        intervals = {"min_interval_days": min_interval_days, "max_interval_days": max_interval_days}
+        self.steps = [
+            (rule, finding_dict(rule.code, rule.severity, rule.title_for(intervals), "", rule.sources, rule.printable))
             for rule in RULES
-            if not (rule.needs and absent.issuperset(rule.needs))
+        ]
+
+    def __missing__(self, key: tuple[tuple[bool, ...], frozenset[str]]) -> Plan:
+        lacking, site_rules = key
+        absent = {fact for fact, lacks in zip(SPARSE_FACTS, lacking, strict=True) if lacks}
+        plan = self[key] = tuple(
+            (rule.detect, blank)
+            for rule, blank in self.steps
+            if not (rule.needs and absent.issuperset(rule.needs)) and (rule.sites is None or rule.code in site_rules)
         )
         return plan
 
@@ -688,7 +697,7 @@ def _window_dates(last_session: date, min_interval_days: int, max_interval_days:
 
 def _decide(ctx: Context, params: dict, plans: _Plans) -> dict:
     findings = []
-    for detect, blank in plans[sparse_facts_lacking(ctx)]:
+    for detect, blank in plans[sparse_facts_lacking(ctx), _SITE_RULES[ctx.body_site]]:
         detail = detect(ctx)
         if detail is not None:
             finding = blank.copy()

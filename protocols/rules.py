@@ -241,7 +241,9 @@ class Rule:
     `title_for` / `condition_for` to show them with the values in force.
 
     `needs` names the SPARSE_FACTS the rule reads, without which it cannot fire: its detect
-    function returns None when all of them are empty. A test holds each rule to it.
+    function returns None when all of them are empty. `sites`, for a rule about a group of body
+    sites (RULES.md §4), are those sites: its detect function returns None elsewhere. The engine
+    does not ask a rule about a document where it cannot fire; a test holds each rule to both.
     """
 
     code: str
@@ -255,6 +257,7 @@ class Rule:
     # (RULES.md v1.1 §5: "WRN-01, WRN-02, WRN-03, WRN-05 and WRN-09 are `printable`").
     printable: bool = False
     needs: tuple[str, ...] = ()
+    sites: frozenset[str] | None = None  # None: any site
 
     def check(self, ctx: Context) -> Finding | None:
         detail = self.detect(ctx)
@@ -289,6 +292,8 @@ def _declare(new: Rule) -> Rule:
         raise ValueError(f"{new.code}: unknown sources {unknown}")
     if not set(new.needs) <= set(SPARSE_FACTS):
         raise ValueError(f"{new.code}: needs {new.needs}, not among {SPARSE_FACTS}")
+    if new.sites is not None and not new.sites <= set(BodySite.values):
+        raise ValueError(f"{new.code}: unknown sites {sorted(new.sites - set(BodySite.values))}")
     _DECLARED.append(new)
     return new
 
@@ -303,6 +308,7 @@ def rule(
     help_text: str = "",
     printable: bool = False,
     needs: tuple[str, ...] = (),
+    sites: frozenset[str] | None = None,
 ) -> Callable[[Callable[[Context], str | None]], Callable[[Context], str | None]]:
     """Declare a rule around its detect function; `sources` is the RULES.md cell ("seed, S28–S31")."""
 
@@ -318,6 +324,7 @@ def rule(
                 help_text=help_text,
                 printable=printable,
                 needs=needs,
+                sites=sites,
             )
         )
         return detect
@@ -634,6 +641,7 @@ _CIRCULATION_CONDITIONS = (Condition.DIABETES.value, Condition.PERIPHERAL_VASCUL
     condition="site below the knee and condition `diabetes` or `peripheral_vascular_disease`",
     sources="S32, S34, S39",
     needs=("conditions",),
+    sites=BELOW_KNEE_SITES,
 )
 def detect_below_knee_with_poor_circulation(ctx: Context) -> str | None:
     if ctx.body_site not in BELOW_KNEE_SITES:
@@ -680,6 +688,7 @@ def detect_minor(ctx: Context) -> str | None:
     "Delicate site",
     condition="delicate site (`periorbital`, `nasal_ala`, `lip_vermilion`, `finger`)",
     sources="S32, S34",
+    sites=DELICATE_SITES,
 )
 def detect_delicate_site(ctx: Context) -> str | None:
     if ctx.body_site not in DELICATE_SITES:
@@ -802,6 +811,7 @@ def detect_dark_skin_type(ctx: Context) -> str | None:
     sources="S29, S30",
     help_text="Printed on the aftercare sheet so the patient knows hair may not grow back.",
     printable=True,
+    sites=HAIR_BEARING_SITES,
 )
 def detect_hair_bearing_site(ctx: Context) -> str | None:
     if ctx.body_site not in HAIR_BEARING_SITES:
@@ -816,6 +826,7 @@ def detect_hair_bearing_site(ctx: Context) -> str | None:
     condition="forehead/temple: headache after freezing",
     sources="S14",
     printable=True,
+    sites=FOREHEAD_TEMPLE_SITES,
 )
 def detect_forehead_temple(ctx: Context) -> str | None:
     if ctx.body_site not in FOREHEAD_TEMPLE_SITES:
@@ -935,6 +946,7 @@ def detect_bulky_scar(ctx: Context) -> str | None:
     condition="site below the knee and neither `diabetes` nor `peripheral_vascular_disease` (slow healing)",
     sources="S39, S40",
     printable=True,
+    sites=BELOW_KNEE_SITES,
 )
 def detect_below_knee(ctx: Context) -> str | None:
     if ctx.body_site not in BELOW_KNEE_SITES:

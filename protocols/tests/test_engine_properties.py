@@ -239,6 +239,9 @@ def test_the_rules_the_engine_skips_could_not_have_fired(facts):
         if rule.needs:
             without = dataclasses.replace(ctx, **{k: v for fact in rule.needs for k, v in _WITHOUT[fact].items()})
             assert rule.check(without) is None, rule.code
+        if rule.sites is not None:
+            for site in set(BodySite.values) - rule.sites:
+                assert rule.check(dataclasses.replace(ctx, body_site=site)) is None, (rule.code, site)
 
 
 @engine_settings
