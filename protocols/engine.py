@@ -55,6 +55,15 @@ dated on or before `on_date`, so a second freeze on the same day is 0 days after
 `min_interval_days`, latest = last session + `max_interval_days`, null without a last session.
 ADV-01 reads every completed entry dated on or before `on_date`, not only the last. Only
 assessments dated on or before `on_date` count for ASM-01, REL-13 and STP-01.
+
+Speed (`manage.py protocol_bench`; the README has the figures). The engine decides batches of
+thousands of documents, so the hot path is written for it, each step with its reason beside it:
+`_context` reads and checks the document in one pass and calls a helper only to word a problem;
+date strings are parsed once per string (`_DATES`) and dates written back once per date
+(`rules.iso`); each set of protocol intervals has its plans (`_Plans`), the rules worth asking
+about a kind of document (`Rule.needs`, `Rule.sites`) with their findings made in advance; and
+`evaluate_many` validates a run of documents before it decides them. None of it changes a
+decision: the property tests compare the plans with asking every rule.
 """
 
 from __future__ import annotations
