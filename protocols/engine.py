@@ -522,7 +522,11 @@ def _context(facts: object, params: dict) -> Context:
     if type(entries) not in _LIST_TYPES:
         _not_a_list(errors, "history", entries)
         entries = ()
-    for i, entry in enumerate(entries):
+    # The index only names the field of an error. Counted by hand, not with enumerate(): this
+    # loop and the one over assessments run for every entry of every document.
+    i = -1
+    for entry in entries:
+        i += 1
         if not isinstance(entry, dict):
             errors.add(f"history[{i}]", f"must be an object, not {_show(entry)}")
             continue
@@ -570,7 +574,9 @@ def _context(facts: object, params: dict) -> Context:
     if type(entries) not in _LIST_TYPES:
         _not_a_list(errors, "assessments", entries)
         entries = ()
-    for i, entry in enumerate(entries):
+    i = -1
+    for entry in entries:
+        i += 1
         if not isinstance(entry, dict):
             errors.add(f"assessments[{i}]", f"must be an object, not {_show(entry)}")
             continue
@@ -669,7 +675,7 @@ class _Plans(dict):
     shown with these intervals and no detail yet: copying it is cheaper than building a finding
     anew. The loop over a plan in `_decide` is the engine's hot path: it calls each detect
     function directly and builds a finding only for the rules that fire. There are a few dozen
-    plans at most (2⁴ combinations of sparse facts, 5 sets of site rules), each made when first
+    plans in practice (combinations of sparse facts, 5 sets of site rules), each made when first
     needed.
     """
 

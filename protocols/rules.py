@@ -222,15 +222,23 @@ def _render(template: str, min_interval_days: int, max_interval_days: int) -> st
     return template.format(min_interval_days=min_interval_days, max_interval_days=max_interval_days)
 
 
-# Facts that many documents lack: conditions, medications, adverse events, site findings. A rule
-# that cannot fire without them says so (`Rule.needs`), and the engine does not ask it about a
-# document without them: a document with none of them skips twenty of the thirty-eight rules.
-SPARSE_FACTS = ("conditions", "medications", "adverse_events", "site_findings")
+# Facts that many documents lack: conditions, medications, adverse events, site findings, a
+# recorded pregnancy, an uncertain diagnosis. A rule that cannot fire without them says so
+# (`Rule.needs`), and the engine does not ask it about a document without them: a document with
+# none of them skips twenty-two of the thirty-eight rules.
+SPARSE_FACTS = ("conditions", "medications", "adverse_events", "site_findings", "pregnant", "diagnosis_uncertain")
 
 
 def sparse_facts_lacking(ctx: Context) -> tuple[bool, ...]:
-    """For each of SPARSE_FACTS in turn, whether `ctx` lacks it (has none)."""
-    return (not ctx.conditions, not ctx.medications, not ctx.adverse_events, not ctx.site_findings)
+    """For each of SPARSE_FACTS in turn, whether `ctx` lacks it (has none, or false or null)."""
+    return (
+        not ctx.conditions,
+        not ctx.medications,
+        not ctx.adverse_events,
+        not ctx.site_findings,
+        not ctx.pregnant,
+        not ctx.diagnosis_uncertain,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -509,6 +517,7 @@ def detect_open_wound(ctx: Context) -> str | None:
     "Diagnosis uncertain",
     condition="`scar.diagnosis_uncertain` (refer for diagnosis/biopsy first)",
     sources="S32, S33",
+    needs=("diagnosis_uncertain",),
 )
 def detect_diagnosis_uncertain(ctx: Context) -> str | None:
     if not ctx.diagnosis_uncertain:
@@ -658,6 +667,7 @@ def detect_below_knee_with_poor_circulation(ctx: Context) -> str | None:
     "Pregnancy",
     condition="`patient.pregnant` is true (individual medical assessment)",
     sources="seed",
+    needs=("pregnant",),
 )
 def detect_pregnant(ctx: Context) -> str | None:
     if ctx.pregnant is not True:

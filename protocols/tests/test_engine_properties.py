@@ -222,6 +222,8 @@ _WITHOUT = {
     "medications": {"medications": (), "current_medications": {}},
     "adverse_events": {"adverse_events": ()},
     "site_findings": {"site_findings": frozenset()},
+    "pregnant": {"pregnant": None},
+    "diagnosis_uncertain": {"diagnosis_uncertain": False},
 }
 
 
