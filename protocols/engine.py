@@ -748,7 +748,8 @@ def evaluate(facts: dict, parameters: dict | None = None) -> dict:
     return _decide(_context(facts, params), params, _plans(params["min_interval_days"], params["max_interval_days"]))
 
 
-# How many documents `evaluate_many` validates before it decides them.
+# How many documents `evaluate_many` validates before it decides them: enough for the gain,
+# few enough that their contexts stay small in memory.
 _RUN = 256
 
 
@@ -756,9 +757,9 @@ def evaluate_many(documents: Iterable, parameters: dict | None = None) -> list[d
     """Decide each document in order; an invalid one's place holds {"errors": [...]} instead.
 
     The result is the same as `evaluate` on each document in turn. The work is ordered
-    differently: a run of documents is validated, then the run is decided. The interpreter
-    does the same work many times in a row faster than it alternates between validation and
-    the rules for each document (about a sixth of the time here).
+    differently: a run of documents is validated, then the run is decided. The processor does
+    the same work many times in a row faster (its caches and branch predictors stay warm) than
+    it alternates between validation and the rules for each document: a sixth of the time here.
     """
     params = _DEFAULTS if parameters is None else normalise_parameters(parameters)
     plans = _plans(params["min_interval_days"], params["max_interval_days"])
