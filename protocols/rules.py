@@ -113,21 +113,15 @@ class MedicationRecord(NamedTuple):
     stopped: date | None
 
 
-class VssReading(NamedTuple):
-    date: date
-    vascularity: int
-    pigmentation: int
-    pliability: int
-    height: int
-    total: int  # the Vancouver Scar Scale total, 0–13
+# A VSS reading: an assessment's date and its validated `vss` object, the four Vancouver Scar
+# Scale items by name. Kept as the pair the facts give, not copied into an object of its own: the
+# two rules that read it use a few of its items.
+VssReading = tuple[date, dict]
 
-    @classmethod
-    def of(cls, when: date, vss: dict) -> VssReading:
-        """The reading of a validated `vss` object (RULES.md §5: VSS totals)."""
-        vascularity, pigmentation = vss["vascularity"], vss["pigmentation"]
-        pliability, height = vss["pliability"], vss["height"]
-        total = vascularity + pigmentation + pliability + height
-        return cls._make((when, vascularity, pigmentation, pliability, height, total))
+
+def vss_total(vss: dict) -> int:
+    """The Vancouver Scar Scale total, 0–13 (RULES.md §5)."""
+    return vss["vascularity"] + vss["pigmentation"] + vss["pliability"] + vss["height"]
 
 
 @dataclass(slots=True)
@@ -228,15 +222,23 @@ def _render(template: str, min_interval_days: int, max_interval_days: int) -> st
     return template.format(min_interval_days=min_interval_days, max_interval_days=max_interval_days)
 
 
-# Facts that most documents lack: conditions, medications, adverse events, site findings. A rule
-# that cannot fire without one of them says so (`Rule.needs`), and the engine does not ask it
-# about a document without it: most documents skip the eleven rules that read conditions.
-SPARSE_FACTS = ("conditions", "medications", "adverse_events", "site_findings")
+# Facts that many documents lack: conditions, medications, adverse events, site findings, a
+# recorded pregnancy, an uncertain diagnosis. A rule that cannot fire without them says so
+# (`Rule.needs`), and the engine does not ask it about a document without them: a document with
+# none of them skips twenty-two of the thirty-eight rules.
+SPARSE_FACTS = ("conditions", "medications", "adverse_events", "site_findings", "pregnant", "diagnosis_uncertain")
 
 
 def sparse_facts_lacking(ctx: Context) -> tuple[bool, ...]:
-    """For each of SPARSE_FACTS in turn, whether `ctx` lacks it (has none)."""
-    return (not ctx.conditions, not ctx.medications, not ctx.adverse_events, not ctx.site_findings)
+    """For each of SPARSE_FACTS in turn, whether `ctx` lacks it (has none, or false or null)."""
+    return (
+        not ctx.conditions,
+        not ctx.medications,
+        not ctx.adverse_events,
+        not ctx.site_findings,
+        not ctx.pregnant,
+        not ctx.diagnosis_uncertain,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,8 +248,10 @@ class Rule:
     `title` and `condition` may name protocol parameters in braces ("{min_interval_days}"); use
     `title_for` / `condition_for` to show them with the values in force.
 
-    `needs` names the SPARSE_FACTS without which the rule cannot fire (its detect function returns
-    None when one is empty); a test holds each rule to it.
+    `needs` names the SPARSE_FACTS the rule reads, without which it cannot fire: its detect
+    function returns None when all of them are empty. `sites`, for a rule about a group of body
+    sites (RULES.md §4), are those sites: its detect function returns None elsewhere. The engine
+    does not ask a rule about a document where it cannot fire; a test holds each rule to both.
     """
 
     code: str
@@ -261,6 +265,7 @@ class Rule:
     # (RULES.md v1.1 §5: "WRN-01, WRN-02, WRN-03, WRN-05 and WRN-09 are `printable`").
     printable: bool = False
     needs: tuple[str, ...] = ()
+    sites: frozenset[str] | None = None  # None: any site
 
     def check(self, ctx: Context) -> Finding | None:
         detail = self.detect(ctx)
@@ -295,6 +300,8 @@ def _declare(new: Rule) -> Rule:
         raise ValueError(f"{new.code}: unknown sources {unknown}")
     if not set(new.needs) <= set(SPARSE_FACTS):
         raise ValueError(f"{new.code}: needs {new.needs}, not among {SPARSE_FACTS}")
+    if new.sites is not None and not new.sites <= set(BodySite.values):
+        raise ValueError(f"{new.code}: unknown sites {sorted(new.sites - set(BodySite.values))}")
     _DECLARED.append(new)
     return new
 
@@ -309,6 +316,7 @@ def rule(
     help_text: str = "",
     printable: bool = False,
     needs: tuple[str, ...] = (),
+    sites: frozenset[str] | None = None,
 ) -> Callable[[Callable[[Context], str | None]], Callable[[Context], str | None]]:
     """Declare a rule around its detect function; `sources` is the RULES.md cell ("seed, S28–S31")."""
 
@@ -324,6 +332,7 @@ def rule(
                 help_text=help_text,
                 printable=printable,
                 needs=needs,
+                sites=sites,
             )
         )
         return detect
@@ -452,6 +461,7 @@ _CRYOTHERAPY_HYPERSENSITIVITY = Condition.CRYOTHERAPY_HYPERSENSITIVITY.value
     sources="S32, S33, S38",
     help_text="Every history entry is read, whatever its status or date and whether or not the event "
     "resolved: a cold-induced urticarial or hypersensitivity reaction is a lasting fact about the patient.",
+    needs=("conditions", "adverse_events"),
 )
 def detect_hypersensitivity(ctx: Context) -> str | None:
     if not ctx.adverse_events and _CRYOTHERAPY_HYPERSENSITIVITY not in ctx.conditions:
@@ -507,6 +517,7 @@ def detect_open_wound(ctx: Context) -> str | None:
     "Diagnosis uncertain",
     condition="`scar.diagnosis_uncertain` (refer for diagnosis/biopsy first)",
     sources="S32, S33",
+    needs=("diagnosis_uncertain",),
 )
 def detect_diagnosis_uncertain(ctx: Context) -> str | None:
     if not ctx.diagnosis_uncertain:
@@ -618,6 +629,7 @@ def detect_immunosuppressant(ctx: Context) -> str | None:
     condition="technique `intralesional` and (current `anticoagulant` or `antiplatelet`, or condition "
     "`bleeding_disorder`)",
     sources="S31, S35, S44",
+    needs=("conditions", "medications"),
 )
 def detect_intralesional_bleeding_risk(ctx: Context) -> str | None:
     if ctx.technique != "intralesional":
@@ -638,6 +650,7 @@ _CIRCULATION_CONDITIONS = (Condition.DIABETES.value, Condition.PERIPHERAL_VASCUL
     condition="site below the knee and condition `diabetes` or `peripheral_vascular_disease`",
     sources="S32, S34, S39",
     needs=("conditions",),
+    sites=BELOW_KNEE_SITES,
 )
 def detect_below_knee_with_poor_circulation(ctx: Context) -> str | None:
     if ctx.body_site not in BELOW_KNEE_SITES:
@@ -654,6 +667,7 @@ def detect_below_knee_with_poor_circulation(ctx: Context) -> str | None:
     "Pregnancy",
     condition="`patient.pregnant` is true (individual medical assessment)",
     sources="seed",
+    needs=("pregnant",),
 )
 def detect_pregnant(ctx: Context) -> str | None:
     if ctx.pregnant is not True:
@@ -684,6 +698,7 @@ def detect_minor(ctx: Context) -> str | None:
     "Delicate site",
     condition="delicate site (`periorbital`, `nasal_ala`, `lip_vermilion`, `finger`)",
     sources="S32, S34",
+    sites=DELICATE_SITES,
 )
 def detect_delicate_site(ctx: Context) -> str | None:
     if ctx.body_site not in DELICATE_SITES:
@@ -711,8 +726,8 @@ def detect_interval_too_short(ctx: Context) -> str | None:
     return f"Last completed session {iso[last]} ({_plural(days, 'day')} before {iso[ctx.on_date]})."
 
 
-def _goal_reached(reading: VssReading) -> bool:
-    return reading.height == 0 and reading.pliability <= 1
+def _goal_reached(vss: dict) -> bool:
+    return vss["height"] == 0 and vss["pliability"] <= 1
 
 
 @rule(
@@ -730,17 +745,18 @@ def _goal_reached(reading: VssReading) -> bool:
     "(no measured improvement), so the rule fires after 3 sessions: reassess before going on.",
 )
 def detect_non_response(ctx: Context) -> str | None:
-    latest, baseline = ctx.vss_latest, ctx.vss_baseline
     sessions = ctx.completed_sessions
-    if latest is None or sessions < 3:
+    if ctx.vss_latest is None or sessions < 3:
         return None
+    (latest_date, latest), (baseline_date, baseline) = ctx.vss_latest, ctx.vss_baseline
     reasons = []
     if sessions >= 6 and not _goal_reached(latest):
         reasons.append(
             f"{sessions} completed sessions and the goal is not reached "
-            f"(latest VSS {iso[latest.date]}: height {latest.height}, pliability {latest.pliability})"
+            f"(latest VSS {iso[latest_date]}: height {latest['height']}, pliability {latest['pliability']})"
         )
-    improvement = baseline.total - latest.total
+    latest_total, baseline_total = vss_total(latest), vss_total(baseline)
+    improvement = baseline_total - latest_total
     if improvement < 2:
         if improvement > 0:
             change = f"only {_plural(improvement, 'point')} lower"
@@ -749,8 +765,8 @@ def detect_non_response(ctx: Context) -> str | None:
         else:
             change = f"{_plural(-improvement, 'point')} higher"
         reasons.append(
-            f"{sessions} completed sessions and the VSS total went from {baseline.total} "
-            f"(baseline {iso[baseline.date]}) to {latest.total} (latest {iso[latest.date]}): "
+            f"{sessions} completed sessions and the VSS total went from {baseline_total} "
+            f"(baseline {iso[baseline_date]}) to {latest_total} (latest {iso[latest_date]}): "
             f"{change}, where at least 2 points lower is expected"
         )
     if not reasons:
@@ -768,11 +784,13 @@ def detect_non_response(ctx: Context) -> str | None:
     help_text="The latest assessment is the latest one with a VSS dated on or before on_date.",
 )
 def detect_goal_reached(ctx: Context) -> str | None:
-    latest = ctx.vss_latest
-    if latest is None or not _goal_reached(latest):
+    if ctx.vss_latest is None:
+        return None
+    latest_date, latest = ctx.vss_latest
+    if not _goal_reached(latest):
         return None
     return (
-        f"Latest VSS ({iso[latest.date]}): height 0, pliability {latest.pliability}. "
+        f"Latest VSS ({iso[latest_date]}): height 0, pliability {latest['pliability']}. "
         "Offer follow-up rather than another freeze."
     )
 
@@ -803,6 +821,7 @@ def detect_dark_skin_type(ctx: Context) -> str | None:
     sources="S29, S30",
     help_text="Printed on the aftercare sheet so the patient knows hair may not grow back.",
     printable=True,
+    sites=HAIR_BEARING_SITES,
 )
 def detect_hair_bearing_site(ctx: Context) -> str | None:
     if ctx.body_site not in HAIR_BEARING_SITES:
@@ -817,6 +836,7 @@ def detect_hair_bearing_site(ctx: Context) -> str | None:
     condition="forehead/temple: headache after freezing",
     sources="S14",
     printable=True,
+    sites=FOREHEAD_TEMPLE_SITES,
 )
 def detect_forehead_temple(ctx: Context) -> str | None:
     if ctx.body_site not in FOREHEAD_TEMPLE_SITES:
@@ -856,6 +876,7 @@ def detect_recent_isotretinoin(ctx: Context) -> str | None:
     "`bleeding_disorder` (blood-filled blisters)",
     sources="S31, S44",
     printable=True,
+    needs=("conditions", "medications"),
 )
 def detect_surface_bleeding_risk(ctx: Context) -> str | None:
     if ctx.technique == "intralesional":
@@ -935,6 +956,7 @@ def detect_bulky_scar(ctx: Context) -> str | None:
     condition="site below the knee and neither `diabetes` nor `peripheral_vascular_disease` (slow healing)",
     sources="S39, S40",
     printable=True,
+    sites=BELOW_KNEE_SITES,
 )
 def detect_below_knee(ctx: Context) -> str | None:
     if ctx.body_site not in BELOW_KNEE_SITES:

@@ -193,6 +193,8 @@ def test_bench_reports_single_and_batch_rates():
     assert "invalid" not in lines[0]
     assert "single evaluate(): best" in lines[1] and "decisions/s" in lines[1]
     assert "evaluate_many(200): best" in lines[2]
+    for line in lines[1:3]:
+        assert ", median " in line and ", min " in line  # the spread between runs, beside the best
 
 
 def test_bench_generates_only_valid_varied_facts():

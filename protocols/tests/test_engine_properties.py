@@ -222,6 +222,8 @@ _WITHOUT = {
     "medications": {"medications": (), "current_medications": {}},
     "adverse_events": {"adverse_events": ()},
     "site_findings": {"site_findings": frozenset()},
+    "pregnant": {"pregnant": None},
+    "diagnosis_uncertain": {"diagnosis_uncertain": False},
 }
 
 
@@ -235,9 +237,13 @@ def test_the_rules_the_engine_skips_could_not_have_fired(facts):
     assert [finding["code"] for finding in evaluate(facts)["findings"]] == fired
     assert sparse_facts_lacking(ctx) == tuple(not getattr(ctx, fact) for fact in SPARSE_FACTS)
     assert set(_WITHOUT) == set(SPARSE_FACTS)
-    for fact, emptied in _WITHOUT.items():
-        without = dataclasses.replace(ctx, **emptied)
-        assert [rule.code for rule in RULES if fact in rule.needs and rule.check(without) is not None] == []
+    for rule in RULES:
+        if rule.needs:
+            without = dataclasses.replace(ctx, **{k: v for fact in rule.needs for k, v in _WITHOUT[fact].items()})
+            assert rule.check(without) is None, rule.code
+        if rule.sites is not None:
+            for site in set(BodySite.values) - rule.sites:
+                assert rule.check(dataclasses.replace(ctx, body_site=site)) is None, (rule.code, site)
 
 
 @engine_settings

@@ -497,7 +497,7 @@ def test_the_context_holds_each_fact_under_its_own_name():
     from dataclasses import fields
 
     from protocols.engine import _context, normalise_parameters
-    from protocols.rules import AdverseEventRecord, Context, MedicationRecord, VssReading
+    from protocols.rules import AdverseEventRecord, Context, MedicationRecord
 
     facts = make_facts(
         stage="treat",
@@ -545,8 +545,8 @@ def test_the_context_holds_each_fact_under_its_own_name():
         "last_session_date": date(2025, 3, 3),
         "completed_sessions": 2,
         "assessments_considered": 2,
-        "vss_baseline": VssReading(date(2025, 2, 1), 3, 2, 5, 3, 13),
-        "vss_latest": VssReading(date(2025, 3, 3), 1, 1, 1, 1, 4),
+        "vss_baseline": (date(2025, 2, 1), facts["assessments"][1]["vss"]),
+        "vss_latest": (date(2025, 3, 3), facts["assessments"][0]["vss"]),
     }
 
 
