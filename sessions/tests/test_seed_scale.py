@@ -5,6 +5,7 @@ import datetime
 import io
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.db import transaction
@@ -19,6 +20,13 @@ from sessions.selectors import freezes, last_freeze_on
 TODAY = "2026-11-20"
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """The demo data under the scaled clinic is dated from the clock: the same day as `TODAY`."""
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 11, 0, tzinfo=datetime.UTC), tick=False):
+        yield
 
 
 def seed(patients=120, seed=7) -> str:
