@@ -71,7 +71,7 @@ from __future__ import annotations
 import functools
 import gc
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from itertools import islice
@@ -359,6 +359,27 @@ def _not_a_list(errors: _Errors, field: str, raw: object) -> None:
     errors.add(field, f"must be a list, not {_show(raw)}")
 
 
+def _entries(errors: _Errors, facts: dict, field: str) -> Sequence:
+    """The list `facts[field]` (the history, the assessments): none, with an error, if it is not a list."""
+    entries = facts.get(field, ())
+    if type(entries) not in _LIST_TYPES:
+        _not_a_list(errors, field, entries)
+        return ()
+    return entries
+
+
+def _entry_date(errors: _Errors, field: str, i: int, entry: dict, born: date, birth_date: date | None) -> date | None:
+    """The date of entry `i` of the list `field`: a date string seen before is looked up in _DATES;
+    anything else, or a date before birth, is checked in full, with an error if it is not valid."""
+    raw = entry.get("date", _MISSING)
+    when = _DATES.get(raw) if type(raw) is str else None
+    if when is None or when < born:
+        when, problem = _check_date(raw, birth_date)
+        if problem:
+            errors.add(f"{field}[{i}].date", problem)
+    return when
+
+
 def _code_set(errors: _Errors, field: str, raw: object, allowed: frozenset[str], what: str) -> frozenset[str]:
     """The codes of the list `raw`; empty, with an error for each entry not in `allowed`, if any is not."""
     if type(raw) not in _LIST_TYPES:
@@ -519,24 +540,15 @@ def _context(facts: object, params: dict) -> Context:
     completed_sessions = 0
     last_session_date: date | None = None
     adverse_events: list[AdverseEventRecord] = []
-    entries = facts.get("history", ())
-    if type(entries) not in _LIST_TYPES:
-        _not_a_list(errors, "history", entries)
-        entries = ()
     # The index only names the field of an error. Counted by hand, not with enumerate(): this
     # loop and the one over assessments run for every entry of every document.
     i = -1
-    for entry in entries:
+    for entry in _entries(errors, facts, "history"):
         i += 1
         if not isinstance(entry, dict):
             errors.add(f"history[{i}]", f"must be an object, not {_show(entry)}")
             continue
-        raw = entry.get("date", _MISSING)
-        when = _DATES.get(raw) if type(raw) is str else None
-        if when is None or when < born:
-            when, problem = _check_date(raw, birth_date)
-            if problem:
-                errors.add(f"history[{i}].date", problem)
+        when = _entry_date(errors, "history", i, entry, born, birth_date)
         status = entry.get("status", _MISSING)
         if not (isinstance(status, str) and status in _STATUSES):
             errors.add(f"history[{i}].status", _choice_problem(status, _STATUSES))
@@ -571,22 +583,13 @@ def _context(facts: object, params: dict) -> Context:
     assessments_considered = 0
     baseline: VssReading | None = None
     latest: VssReading | None = None
-    entries = facts.get("assessments", ())
-    if type(entries) not in _LIST_TYPES:
-        _not_a_list(errors, "assessments", entries)
-        entries = ()
     i = -1
-    for entry in entries:
+    for entry in _entries(errors, facts, "assessments"):
         i += 1
         if not isinstance(entry, dict):
             errors.add(f"assessments[{i}]", f"must be an object, not {_show(entry)}")
             continue
-        raw = entry.get("date", _MISSING)
-        when = _DATES.get(raw) if type(raw) is str else None
-        if when is None or when < born:
-            when, problem = _check_date(raw, birth_date)
-            if problem:
-                errors.add(f"assessments[{i}].date", problem)
+        when = _entry_date(errors, "assessments", i, entry, born, birth_date)
         vss = entry.get("vss")
         if vss is not None:
             if not isinstance(vss, dict):

@@ -17,6 +17,15 @@ from sessions.slots import find_slots
 # Demo patients whose contraindication or scar should not have had sessions.
 NO_HISTORY = {"DEMO-0004", "DEMO-0011", "DEMO-0012", "DEMO-0013", "DEMO-0014", "DEMO-0016", "DEMO-0015"}
 
+# The pre-treatment checklist of a demo session, every item done.
+CHECKLIST_DONE = {
+    "check_diagnosis_confirmed": True,
+    "check_contraindications_reviewed": True,
+    "check_site_disinfected": True,
+    "check_no_sun_7_days": True,
+    "check_medications_disclosed": True,
+}
+
 
 def _at(day: date, slot: int, zone) -> datetime:
     # One 30-minute slot per index from 09:00; slots are unique per day across the demo.
@@ -82,11 +91,7 @@ def seed_sessions(*, today: date) -> int:
                 freeze_seconds=rng.choice([10, 15, 20, 25]),
                 cycles=rng.choice([1, 2, 2, 3]),
                 thaw_seconds=45,
-                check_diagnosis_confirmed=True,
-                check_contraindications_reviewed=True,
-                check_site_disinfected=True,
-                check_no_sun_7_days=True,
-                check_medications_disclosed=True,
+                **CHECKLIST_DONE,
                 immediate_reaction=rng.choice(["Erythema and mild oedema", "Whitening, then redness", "Mild swelling"]),
                 observation_minutes=30,
                 started_at=time(9, 5),

@@ -30,6 +30,7 @@ from patients.demo import DEMO_PASSWORD
 from patients.models import Consent, CourseEndReason, Patient, Scar, ScarAssessment, ScarStatus
 from patients.roles import CLINICIAN
 from protocols.codes import AdverseEvent
+from sessions.demo import CHECKLIST_DONE
 from sessions.models import Appointment, AppointmentScar, AppointmentStatus, SessionAdverseEvent, TreatmentSession
 from sessions.services import scars_last_freeze_refresh
 
@@ -289,7 +290,9 @@ def seed_scale(*, patients: int, today: date, seed: int = 1) -> dict[str, int]:
     vss = {}
     for scar_index, day, step in plan.assessments:
         # Each later assessment is a little better than the one before.
-        base = vss.setdefault(scar_index, (rng.randint(1, 3), rng.randint(0, 2), rng.randint(3, 5), rng.randint(2, 3)))
+        if scar_index not in vss:  # the baseline reading, drawn once per scar
+            vss[scar_index] = (rng.randint(1, 3), rng.randint(0, 2), rng.randint(3, 5), rng.randint(2, 3))
+        base = vss[scar_index]
         vascularity, pigmentation, pliability, height = (max(0, value - step) for value in base)
         assessments.append(
             ScarAssessment(
@@ -349,11 +352,7 @@ def seed_scale(*, patients: int, today: date, seed: int = 1) -> dict[str, int]:
                         freeze_seconds=rng.choice((10, 15, 20, 25)),
                         cycles=rng.choice((1, 2, 2, 3)),
                         thaw_seconds=45,
-                        check_diagnosis_confirmed=True,
-                        check_contraindications_reviewed=True,
-                        check_site_disinfected=True,
-                        check_no_sun_7_days=True,
-                        check_medications_disclosed=True,
+                        **CHECKLIST_DONE,
                         immediate_reaction="Erythema and mild oedema",
                         observation_minutes=30,
                         completed_at=appointment.ends_at,

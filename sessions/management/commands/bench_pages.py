@@ -214,9 +214,10 @@ class Command(BaseCommand):
         if scaled.count() == patients and seeded_on and seeded_on["booked_at"].date() == today:
             self.stdout.write(f"Using the clinic of {patients:,} patients seeded today in {name}.")
             return
-        if scaled.exists():
+        if scaled.exists():  # another size or another day: start again from an empty database
             connection.close()
-            return self._database(patients=patients, reseed=True)
+            self._database(patients=patients, reseed=True)
+            return
         self.stdout.write(f"Seeding a clinic of {patients:,} patients in {name} (about a minute per 10,000)...")
         call_command("seed_scale", patients=patients, stdout=self.stdout)
 
@@ -228,29 +229,21 @@ class Command(BaseCommand):
             Scar.objects.filter(patient__in=scaled, treatments__isnull=False).distinct().order_by("pk")[:ROTATE]
         )
         # The busiest day and week of the past year: a full calendar.
-        busiest = (
+        visits_per_day = dict(
             Appointment.objects.filter(starts_at__date__gte=today - timedelta(days=365))
             .annotate(day=TruncDate("starts_at"))
-            .values("day")
+            .values_list("day")
             .annotate(n=Count("pk"))
-            .order_by("-n", "day")
-            .first()
         )
-        day = busiest["day"] if busiest else today
-        weeks = {}
-        for row in (
-            Appointment.objects.filter(starts_at__date__gte=today - timedelta(days=365))
-            .annotate(day=TruncDate("starts_at"))
-            .values("day")
-            .annotate(n=Count("pk"))
-        ):
-            monday = row["day"] - timedelta(days=row["day"].weekday())
-            weeks[monday] = weeks.get(monday, 0) + row["n"]
-        week = max(weeks, key=lambda monday: (weeks[monday], monday)) if weeks else today
-        self.week_visits = weeks.get(week, 0)
-        self.day_visits = busiest["n"] if busiest else 0
+        visits_per_week: dict = {}
+        for each_day, n in visits_per_day.items():
+            monday = each_day - timedelta(days=each_day.weekday())
+            visits_per_week[monday] = visits_per_week.get(monday, 0) + n
+        day = max(visits_per_day, key=lambda d: (visits_per_day[d], d), default=today)
+        week = max(visits_per_week, key=lambda d: (visits_per_week[d], d), default=today)
         family_names = sorted({p.family_name for p in patients})[:20]
-        facts = json.dumps(self._facts(scars[0]) if scars else {}, separators=(",", ":"))
+        facts = facts_for(scar=scars[0], on_date=today, stage="schedule", technique="contact") if scars else {}
+        facts = json.dumps(facts, separators=(",", ":"))
         return [
             Page("ceiling: minimal Django view `/health/`", ["GET /health/"]),
             Page("patient list `/patients/`", ["GET /patients/"], p95_ms=150, share=0.15),
@@ -261,9 +254,13 @@ class Command(BaseCommand):
             ),
             Page("patient page", [f"GET /patients/{p.pk}/" for p in patients], p95_ms=150, share=0.15),
             Page("scar page", [f"GET /patients/scars/{s.pk}/" for s in scars], p95_ms=150),
-            Page(f"day calendar ({self.day_visits} visits)", [f"GET /schedule/calendar/day/?date={day}"], p95_ms=150),
             Page(
-                f"week calendar ({self.week_visits} visits)",
+                f"day calendar ({visits_per_day.get(day, 0)} visits)",
+                [f"GET /schedule/calendar/day/?date={day}"],
+                p95_ms=150,
+            ),
+            Page(
+                f"week calendar ({visits_per_week.get(week, 0)} visits)",
                 [f"GET /schedule/calendar/week/?date={week}"],
                 p95_ms=300,
             ),
@@ -271,9 +268,6 @@ class Command(BaseCommand):
             Page("worklist CSV `/schedule/due.csv`", ["GET /schedule/due.csv"], p95_ms=300, single_ms=100),
             Page("evaluate API (POST)", [f"POST /api/protocols/evaluate {facts}"], p95_ms=150),
         ]
-
-    def _facts(self, scar: Scar) -> dict:
-        return facts_for(scar=scar, on_date=Clinic.current().date_of(), stage="schedule", technique="contact")
 
     # -- the server --------------------------------------------------------------------------------
 
@@ -290,7 +284,6 @@ class Command(BaseCommand):
             "CELERY_TASK_ALWAYS_EAGER": "true",
             "LOG_LEVEL": "ERROR",
         }
-        self.env = env
         subprocess.run(
             [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
             env=env,
