@@ -71,6 +71,7 @@ from __future__ import annotations
 import functools
 import gc
 import math
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -130,6 +131,7 @@ _COMPLETED = SessionStatus.COMPLETED.value
 _SIZE_FIELDS = ("length_mm", "width_mm", "height_mm")
 _VSS_ITEMS = tuple(VSS_ITEM_MAX.items())
 _INFINITY = math.inf
+_LARGEST_FLOAT = sys.float_info.max
 
 _MISSING = object()
 _new = object.__new__  # an instance without calling its __init__ (see the end of _context)
@@ -299,7 +301,7 @@ def _is_size(value: object) -> bool:
     if kind is float:
         return 0 <= value < _INFINITY  # false for NaN
     if kind is int:
-        return value >= 0
+        return 0 <= value <= _LARGEST_FLOAT  # a larger int cannot be compared as a size (OverflowError)
     if kind is Decimal:
         return value.is_finite() and value >= 0
     return False

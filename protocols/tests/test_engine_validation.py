@@ -107,6 +107,7 @@ INVALID = [
     ({"scar__height_mm": math.nan}, "scar.height_mm", "height_nan"),
     ({"scar__height_mm": math.inf}, "scar.height_mm", "height_infinite"),
     ({"scar__height_mm": True}, "scar.height_mm", "height_boolean"),
+    ({"scar__height_mm": 10**400}, "scar.height_mm", "height_too_large_for_a_number"),
     ({"scar__site_findings": ["ulcer"]}, "scar.site_findings[0]", "unknown_site_finding"),
     ({"scar__diagnosis_uncertain": "false"}, "scar.diagnosis_uncertain", "diagnosis_uncertain_string"),
     ({"scar__diagnosis_uncertain": None}, "scar.diagnosis_uncertain", "diagnosis_uncertain_null"),
