@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 class DocumentKind(models.TextChoices):
     AFTERCARE = "aftercare", "Aftercare sheet"
     PREPARATION = "preparation", "Preparation sheet"
+    CONSENT = "consent", "Consent form"
 
 
 def _document_pdf_path(instance, filename: str) -> str:
@@ -24,8 +25,10 @@ class PatientDocument(models.Model):
     """One printed version of a patient sheet, kept exactly as it was given to the patient.
 
     An aftercare sheet belongs to a completed appointment, a preparation sheet to the patient
-    (and the first appointment, when one is booked). Versions count up per appointment for
-    aftercare and per patient for preparation; a stored version is never changed or deleted.
+    (and the first appointment, when one is booked), a consent form to the patient and the scars
+    and techniques it covers. Versions count up per appointment for aftercare and per patient for
+    the others; a stored version is never changed or deleted. A consent form the patient signed
+    points at the consent recorded from it.
     """
 
     patient_path = "patient"  # how the access layer finds the record's patient (patients.access)
@@ -44,6 +47,14 @@ class PatientDocument(models.Model):
     pdf_sha256 = models.CharField("PDF SHA-256", max_length=64, blank=True)
     printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     printed_at = models.DateTimeField()
+    # A consent form only: what it asks the patient to agree to, and the consent recorded once signed.
+    scars = models.ManyToManyField("patients.Scar", blank=True, related_name="consent_forms")
+    techniques = models.JSONField(default=list, blank=True, help_text="Technique codes a consent form covers.")
+    guardian_name = models.CharField(max_length=200, blank=True)
+    guardian_relation = models.CharField("guardian's relation to the patient", max_length=100, blank=True)
+    consent = models.OneToOneField(
+        "patients.Consent", on_delete=models.PROTECT, null=True, blank=True, related_name="signed_form"
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -62,6 +73,15 @@ class PatientDocument(models.Model):
             models.CheckConstraint(
                 condition=~Q(kind="aftercare") | Q(appointment__isnull=False),
                 name="patientdocument_aftercare_has_appointment",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "kind", "version"],
+                condition=Q(kind="consent"),
+                name="patientdocument_consent_version_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="consent") | Q(consent__isnull=True),
+                name="patientdocument_only_consent_forms_are_signed",
             ),
             models.CheckConstraint(condition=Q(version__gte=1), name="patientdocument_version_from_1"),
             models.CheckConstraint(

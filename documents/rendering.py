@@ -8,7 +8,7 @@ import mimetypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urljoin
 
@@ -38,7 +38,11 @@ PAPER_SIZES = {"a4": "A4", "letter": "letter"}
 # static files under it and refuses every other URL (local files, internal hosts, redirects).
 INTERNAL_BASE_URL = "https://cryocare.invalid/"
 
-TEMPLATES = {DocumentKind.AFTERCARE: "documents/aftercare.html", DocumentKind.PREPARATION: "documents/preparation.html"}
+TEMPLATES = {
+    DocumentKind.AFTERCARE: "documents/aftercare.html",
+    DocumentKind.PREPARATION: "documents/preparation.html",
+    DocumentKind.CONSENT: "documents/consent.html",
+}
 
 
 class PdfUnavailable(Exception):
@@ -54,6 +58,7 @@ class Sheet:
     appointment: Appointment | None
     language: str
     body_html: str
+    cover: selectors.ConsentCover | None = None  # a consent form's scars and techniques
 
     @property
     def content_sha256(self) -> str:
@@ -93,6 +98,19 @@ def preparation_sheet(*, patient: Patient, now: datetime | None = None) -> Sheet
     )
     return Sheet(
         kind=DocumentKind.PREPARATION, patient=patient, appointment=appointment, language=language, body_html=body
+    )
+
+
+def consent_sheet(*, patient: Patient, cover: selectors.ConsentCover, today: date | None = None) -> Sheet:
+    today = today or Clinic.current().date_of()
+    language = selectors.sheet_language(patient)
+    body = _render_in(
+        language,
+        TEMPLATES[DocumentKind.CONSENT],
+        lambda: selectors.consent_context(patient=patient, cover=cover, today=today),
+    )
+    return Sheet(
+        kind=DocumentKind.CONSENT, patient=patient, appointment=None, language=language, body_html=body, cover=cover
     )
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -17,8 +18,11 @@ from django.utils.translation import pgettext_lazy
 
 from clinic.models import Clinic
 from documents.models import DocumentKind, DocumentLink, PatientDocument
-from patients.models import Patient, Scar, ScarStatus
-from protocols.models import Evaluation, ProtocolParameters
+from patients.models import CONSENT_ADULT_AGE, Patient, Scar, ScarStatus
+from protocols.codes import Morphology, Technique
+from protocols.models import ProtocolParameters
+from protocols.rules import age_on
+from sessions.decisions import scar_decision_or_errors
 from sessions.models import Appointment, AppointmentKind, AppointmentStatus, TreatmentSession
 from sessions.selectors import scar_upcoming_appointment, window_after
 
@@ -95,12 +99,9 @@ def sheet_language(patient: Patient) -> str:
 class TreatedScar:
     site: str
     technique: str  # a code: the template says it in plain words
-
-
-@dataclass(frozen=True)
-class PrintableWarning:
-    code: str
-    title: str  # the engine's words: shown only if the template has no patient text for the code
+    # The codes of the findings the engine marked as printed for the patient (RULES.md §5) on the
+    # decision about this scar; the template says each in the patient's words for this area.
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,21 +110,33 @@ class BookingWindow:
     latest: date
 
 
-def printable_warnings(evaluations: list[Evaluation]) -> list[PrintableWarning]:
-    """The findings the engine marked as printed on patient documents (RULES.md §5), once each."""
-    found: dict[str, PrintableWarning] = {}
-    for evaluation in evaluations:
-        for finding in (evaluation.decision or {}).get("findings", []):
-            if finding.get("printable") and finding.get("code") not in found:
-                found[finding["code"]] = PrintableWarning(code=finding["code"], title=finding.get("title", ""))
-    return [found[code] for code in sorted(found)]
+# The engine's findings that mean the patient bleeds more easily: a blood thinner or a bleeding
+# disorder (REL-06 for a probe inside the scar, WRN-05 for spray or contact). The sheets read the
+# engine's findings rather than the medication list, so that "bleeds easily" is decided in one place.
+BLEEDING_RISK_CODES = frozenset({"REL-06", "WRN-05"})
 
 
-def _decisions_for(appointment: Appointment, sessions: list[TreatmentSession]) -> list[Evaluation]:
-    """The check-in decision of each treated scar, or its booking decision when there was none."""
+def _findings(decision: dict | None) -> list[dict]:
+    return [f for f in (decision or {}).get("findings", []) if f.get("code")]
+
+
+def printable_codes(decision: dict | None) -> tuple[str, ...]:
+    """The codes of the decision's findings marked printable for the patient, once each, in order."""
+    return tuple(sorted({f["code"] for f in _findings(decision) if f.get("printable")}))
+
+
+def bleeds_easily(decisions: list[dict | None]) -> bool:
+    return any(f["code"] in BLEEDING_RISK_CODES for decision in decisions for f in _findings(decision))
+
+
+def _decisions_for(appointment: Appointment, sessions: list[TreatmentSession]) -> dict[int, dict | None]:
+    """Per treated session, the decision at its check-in, or the booking decision when there was none."""
     booked = {p.scar_id: p.booking_evaluation for p in appointment.planned.select_related("booking_evaluation")}
-    evaluations = [session.treat_evaluation or booked.get(session.scar_id) for session in sessions]
-    return [e for e in evaluations if e is not None]
+    decisions = {}
+    for session in sessions:
+        evaluation = session.treat_evaluation or booked.get(session.scar_id)
+        decisions[session.pk] = evaluation.decision if evaluation is not None else None
+    return decisions
 
 
 def aftercare_context(*, appointment: Appointment, now: datetime) -> dict:
@@ -149,14 +162,97 @@ def aftercare_context(*, appointment: Appointment, now: datetime) -> dict:
             booking = BookingWindow(earliest=window.earliest, latest=window.latest)
             if booking not in windows:
                 windows.append(booking)
+    decisions = _decisions_for(appointment, sessions)
+    scars = [
+        TreatedScar(site=site_in_words(s.scar), technique=s.technique, warnings=printable_codes(decisions[s.pk]))
+        for s in sessions
+    ]
     return {
         "clinic": clinic,
         "patient": appointment.patient,
         "treated_on": min(s.performed_on for s in sessions),
-        "scars": [TreatedScar(site=site_in_words(s.scar), technique=s.technique) for s in sessions],
+        "scars": scars,
         "next_appointment": timezone.localtime(next_appointment.starts_at, clinic.zone) if next_appointment else None,
         "windows": windows,
-        "warnings": printable_warnings(_decisions_for(appointment, sessions)),
+        "has_warnings": any(scar.warnings for scar in scars),
+        "bleeds_easily": bleeds_easily(list(decisions.values())),
+    }
+
+
+@dataclass(frozen=True)
+class ConsentCover:
+    """What a consent form asks the patient to agree to: scars, techniques, and who signs for a minor."""
+
+    scars: tuple[Scar, ...]
+    techniques: tuple[str, ...]
+    guardian_name: str = ""
+    guardian_relation: str = ""
+
+
+@dataclass(frozen=True)
+class ConsentScar:
+    site: str
+    morphology: str  # a code: the template says it in plain words
+    goal: str  # a code, as above
+    warnings: tuple[str, ...]  # printable codes for this scar by any of the techniques covered
+
+
+def consent_cover(
+    *, patient: Patient, scars, techniques, guardian_name: str = "", guardian_relation: str = ""
+) -> ConsentCover:
+    """The cover of a consent form, checked: raises ValidationError with a message per field."""
+    scars = sorted(set(scars), key=lambda scar: scar.pk)
+    techniques = [code for code in Technique.values if code in set(techniques)]
+    guardian_name, guardian_relation = guardian_name.strip(), guardian_relation.strip()
+    errors = {}
+    if not scars:
+        errors["scars"] = "Choose at least one scar the form covers."
+    elif any(scar.patient_id != patient.pk for scar in scars):
+        errors["scars"] = "A consent form can only cover this patient's own scars."
+    elif any(scar.status != ScarStatus.ACTIVE for scar in scars):
+        errors["scars"] = "A scar whose course has ended cannot be consented to; reopen its course first."
+    if not techniques:
+        errors["techniques"] = "Choose at least one technique the form covers."
+    if bool(guardian_name) != bool(guardian_relation):
+        missing = "guardian_relation" if guardian_name else "guardian_name"
+        errors[missing] = "Give both the guardian's name and their relation to the patient, or neither."
+    if errors:
+        raise ValidationError(errors)
+    return ConsentCover(tuple(scars), tuple(techniques), guardian_name, guardian_relation)
+
+
+def _in_weeks(days: int) -> str:
+    return f"{days // 7}" if days % 7 == 0 else f"{days / 7:.1f}"
+
+
+def consent_context(*, patient: Patient, cover: ConsentCover, today: date) -> dict:
+    """What the consent form says for this patient: each scar with the warnings the engine marks
+    printable for it today by any technique covered, the expected course and who signs."""
+    scars = []
+    for scar in cover.scars:
+        codes: set[str] = set()
+        for technique in cover.techniques:
+            codes.update(printable_codes(scar_decision_or_errors(scar=scar, on_date=today, technique=technique)))
+        scars.append(
+            ConsentScar(
+                site=site_in_words(scar), morphology=scar.morphology, goal=scar.goal, warnings=tuple(sorted(codes))
+            )
+        )
+    parameters = ProtocolParameters.current()
+    morphologies = {scar.morphology for scar in cover.scars}
+    return {
+        "clinic": Clinic.current(),
+        "patient": patient,
+        "today": today,
+        "scars": scars,
+        "techniques": cover.techniques,
+        "has_warnings": any(scar.warnings for scar in scars),
+        "weeks_apart": (_in_weeks(parameters.min_interval_days), _in_weeks(parameters.max_interval_days)),
+        "hypertrophic": Morphology.HYPERTROPHIC in morphologies,
+        "keloid": Morphology.KELOID in morphologies,
+        "minor": age_on(patient.birth_date, today) < CONSENT_ADULT_AGE,
+        "guardian_name": cover.guardian_name,
+        "guardian_relation": cover.guardian_relation,
     }
 
 

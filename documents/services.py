@@ -8,17 +8,20 @@ under a row lock and stores the content; the PDF is rendered after that transact
 import hashlib
 import re
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from clinic.models import Clinic
 from documents import rendering, selectors
 from documents.models import DocumentKind, DocumentLink, PatientDocument
 from documents.rendering import Sheet
-from patients.models import Patient
+from patients import services as patient_services
+from patients.models import Consent, Patient
 from sessions.models import Appointment
 
 
@@ -55,7 +58,12 @@ def document_print(
         content_sha256=sheet.content_sha256,
         printed_by=user,
         printed_at=now,
+        techniques=list(sheet.cover.techniques) if sheet.cover else [],
+        guardian_name=sheet.cover.guardian_name if sheet.cover else "",
+        guardian_relation=sheet.cover.guardian_relation if sheet.cover else "",
     )
+    if sheet.cover:
+        document.scars.set(sheet.cover.scars)
     document_link_create(document=document, user=user, now=now)
     return document, True
 
@@ -87,6 +95,54 @@ def _pdf_attach(*, document: PatientDocument, pdf: bytes) -> None:
         stored.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         stored.save(update_fields=["pdf", "pdf_sha256"])
     document.pdf, document.pdf_sha256 = stored.pdf, stored.pdf_sha256
+
+
+# Consent forms ---------------------------------------------------------------------------------
+
+
+def consent_text_version(document: PatientDocument) -> str:
+    return f"Printed consent form v{document.version}"
+
+
+@transaction.atomic
+def consent_form_signed(
+    *,
+    document: PatientDocument,
+    signed_on: date,
+    guardian_name: str = "",
+    guardian_relation: str = "",
+    user,
+    today: date | None = None,
+) -> Consent:
+    """Record the consent the patient gave by signing this printed form: it covers the form's scars
+    and techniques, and the form points at it. A form is signed once."""
+    document = PatientDocument.objects.select_for_update().select_related("consent").get(pk=document.pk)
+    if document.kind != DocumentKind.CONSENT:
+        raise ValidationError("Only a consent form is signed.")
+    if document.consent is not None:
+        raise ValidationError(
+            {"signed_on": f"This form was already recorded as signed on {document.consent.signed_on:%Y-%m-%d}."}
+        )
+    printed_on = Clinic.current().date_of(document.printed_at)
+    if signed_on < printed_on:
+        raise ValidationError(
+            {"signed_on": f"This form was printed on {printed_on:%Y-%m-%d}: it cannot be signed before."}
+        )
+    consent = patient_services.consent_record(
+        patient=document.patient,
+        scars=document.scars.all(),
+        techniques=document.techniques,
+        signed_on=signed_on,
+        text_version=consent_text_version(document),
+        guardian_name=guardian_name,
+        guardian_relation=guardian_relation,
+        user=user,
+        today=today,
+    )
+    document.consent = consent
+    document._history_user = user
+    document.save(update_fields=["consent"])
+    return consent
 
 
 # Patient links ---------------------------------------------------------------------------------

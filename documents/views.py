@@ -1,9 +1,11 @@
 """Patient sheets: print pages and stored versions for staff, and the patient's read-only link."""
 
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,12 +15,17 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from clinic.models import Clinic
 from documents import rendering, selectors, services
+from documents.forms import ConsentCoverForm, ConsentSignedForm
 from documents.models import DocumentKind, DocumentLink, PatientDocument
 from patients.access import Need, access
 from patients.models import AccessEvent, Patient
 from sessions.models import Appointment
 
-TITLES = {DocumentKind.AFTERCARE: "Aftercare sheet", DocumentKind.PREPARATION: "Preparation sheet"}
+TITLES = {
+    DocumentKind.AFTERCARE: "Aftercare sheet",
+    DocumentKind.PREPARATION: "Preparation sheet",
+    DocumentKind.CONSENT: "Consent form",
+}
 DOCUMENTS = PatientDocument.objects.select_related("appointment", "printed_by")
 
 
@@ -29,9 +36,28 @@ def _public_url(request: HttpRequest) -> Callable[[str], str]:
     return lambda token: request.build_absolute_uri(reverse("documents:public_document", args=[token]))
 
 
+def _consent_print_url(patient_id: int, *, scars, techniques, guardian_name: str, guardian_relation: str) -> str:
+    """The consent form's print page for this choice: printing again or a correction keeps it."""
+    query = {
+        "scars": [scar.pk for scar in scars],
+        "techniques": list(techniques),
+        "guardian_name": guardian_name,
+        "guardian_relation": guardian_relation,
+    }
+    return reverse("documents:consent_print", args=[patient_id]) + "?" + urlencode(query, doseq=True)
+
+
 def _print_url(document: PatientDocument) -> str:
     if document.kind == DocumentKind.AFTERCARE:
         return reverse("documents:aftercare_print", args=[document.appointment_id])
+    if document.kind == DocumentKind.CONSENT:
+        return _consent_print_url(
+            document.patient_id,
+            scars=document.scars.all(),
+            techniques=document.techniques,
+            guardian_name=document.guardian_name,
+            guardian_relation=document.guardian_relation,
+        )
     return reverse("documents:preparation_print", args=[document.patient_id])
 
 
@@ -104,6 +130,58 @@ def preparation_print(request: HttpRequest, patient_id: int) -> HttpResponse:
         print_url=reverse("documents:preparation_print", args=[patient.pk]),
         back_url=reverse("sessions:patient", args=[patient.pk]),
     )
+
+
+@transaction.non_atomic_requests
+@require_http_methods(["GET", "POST"])
+def consent_print(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Without a choice, the form to choose scars and techniques; with one, the consent form itself."""
+    patient = access(request, Patient, patient_id, _need(request))
+    back_url = reverse("sessions:patient", args=[patient.pk])
+    form = ConsentCoverForm(request.GET or None, patient=patient)
+    if form.is_valid():
+        try:
+            cover = selectors.consent_cover(patient=patient, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            sheet = rendering.consent_sheet(patient=patient, cover=cover)
+            print_url = _consent_print_url(
+                patient.pk,
+                scars=cover.scars,
+                techniques=cover.techniques,
+                guardian_name=cover.guardian_name,
+                guardian_relation=cover.guardian_relation,
+            )
+            return _print(request, sheet, print_url=print_url, back_url=back_url)
+    if request.method == "POST":  # a print of a choice that is no longer valid (e.g. a scar's course ended)
+        messages.error(request, "Choose the scars and techniques again: the earlier choice is no longer valid.")
+    context = {"form": form, "title": "Print a consent form", "patient": patient, "back_url": back_url}
+    return render(request, "documents/consent_cover.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def consent_signed(request: HttpRequest, document_id: int) -> HttpResponse:
+    """Record that the patient signed this printed consent form: the consent record points at it."""
+    document = access(
+        request, PatientDocument.objects.filter(kind=DocumentKind.CONSENT), document_id, Need.CLINICAL_WRITE
+    )
+    initial = {
+        "signed_on": Clinic.current().date_of(),
+        "guardian_name": document.guardian_name,
+        "guardian_relation": document.guardian_relation,
+    }
+    form = ConsentSignedForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consent_form_signed(document=document, user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, "Consent recorded from the signed form.")
+            return redirect("sessions:patient", document.patient_id)
+    title = f"Record consent form v{document.version} as signed"
+    return render(request, "form_page.html", {"form": form, "title": title, "patient": document.patient})
 
 
 @require_safe
@@ -188,6 +266,19 @@ def aftercare_versions(request: HttpRequest, appointment_id: int) -> HttpRespons
         appointment=appointment,
         print_url=reverse("documents:aftercare_print", args=[appointment.pk]),
         back_url=reverse("sessions:appointment", args=[appointment.pk]),
+    )
+
+
+@require_safe
+def consent_versions(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access(request, Patient, patient_id)
+    return _versions(
+        request,
+        kind=DocumentKind.CONSENT,
+        patient=patient,
+        appointment=None,
+        print_url=reverse("documents:consent_print", args=[patient.pk]),
+        back_url=reverse("sessions:patient", args=[patient.pk]),
     )
 
 

@@ -87,8 +87,9 @@ def consent_for(*, scar: Scar, technique: str, on_date: date) -> bool | None:
 
 
 def patient_consents(*, patient: Patient) -> QuerySet[Consent]:
-    """Every consent of the patient, newest first, entered in error included (the page marks them)."""
-    return patient.consents.select_related("recorded_by").prefetch_related("scars")
+    """Every consent of the patient, newest first, entered in error included (the page marks them),
+    with the printed form it was signed on when there is one (`signed_form`, kept by documents)."""
+    return patient.consents.select_related("recorded_by", "signed_form").prefetch_related("scars")
 
 
 @dataclass(frozen=True)

@@ -151,7 +151,8 @@ def test_every_scar_treated_at_the_visit_is_on_the_sheet(clinician_client, clini
 def test_aftercare_fits_on_one_page(clinician_client, clinician):
     session = _completed(clinician, decision=_decision(("WRN-01", True), ("WRN-02", True)))
     document = _print(clinician_client, session)
-    assert len(PdfReader(io.BytesIO(selectors.stored_pdf(document))).pages) == 1
+    pages = PdfReader(io.BytesIO(selectors.stored_pdf(document))).pages
+    assert len(pages) == 1, pages[-1].extract_text()
 
 
 def test_spanish_speaking_patient_gets_the_sheet_in_spanish(clinician_client, clinician):
@@ -185,7 +186,7 @@ def test_booking_decision_is_read_when_the_session_has_no_check_in_decision(clin
     planned.booking_evaluation = _evaluation(session, clinician, _decision(("WRN-02", True)), purpose="booking")
     planned.save()
     text = _stored_text(_print(clinician_client, session))
-    assert "The hair there may not grow back" in text
+    assert "The hair on the treated skin may not grow back." in text
 
 
 def test_a_name_with_markup_is_text_in_the_page_and_the_pdf(clinician_client, clinician):
