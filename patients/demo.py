@@ -147,6 +147,10 @@ def _plan(rng: random.Random, today: date, age: int, scenario: str) -> dict:
     for n in range(scar_count):
         site = SCENARIO_SITE.get(scenario) if n == 0 else None
         site = site or rng.choice(SITES)
+        if scenario == "anticoagulant" and n == 0:
+            # A forehead scar on a blood thinner: the sheets' headache, blood-blister and pain advice.
+            # Set after the draw so that the other demo patients stay as they were.
+            site = "forehead"
         onset = today - timedelta(days=rng.randint(400, 2500))
         if scenario == "young_scar" and n == 0:
             onset = today - timedelta(days=95)
