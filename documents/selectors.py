@@ -129,13 +129,17 @@ def bleeds_easily(decisions: list[dict | None]) -> bool:
     return any(f["code"] in BLEEDING_RISK_CODES for decision in decisions for f in _findings(decision))
 
 
-def _decisions_for(appointment: Appointment, sessions: list[TreatmentSession]) -> dict[int, dict | None]:
-    """Per treated session, the decision at its check-in, or the booking decision when there was none."""
+def _decisions_for(appointment: Appointment, sessions: list[TreatmentSession]) -> dict[int, list[dict]]:
+    """Per treated session, what the engine said about it: the decision at its check-in (or at
+    booking when there was none) and the decision on the records as they are now, for the day and
+    technique of the treatment. A warning in either is printed: a sheet must not forget one because a
+    record was missing at check-in, or because the visit was recorded without a check-in decision."""
     booked = {p.scar_id: p.booking_evaluation for p in appointment.planned.select_related("booking_evaluation")}
     decisions = {}
     for session in sessions:
-        evaluation = session.treat_evaluation or booked.get(session.scar_id)
-        decisions[session.pk] = evaluation.decision if evaluation is not None else None
+        stored = session.treat_evaluation or booked.get(session.scar_id)
+        now = scar_decision_or_errors(scar=session.scar, on_date=session.performed_on, technique=session.technique)
+        decisions[session.pk] = [d for d in (stored.decision if stored else None, now) if d]
     return decisions
 
 
@@ -164,7 +168,11 @@ def aftercare_context(*, appointment: Appointment, now: datetime) -> dict:
                 windows.append(booking)
     decisions = _decisions_for(appointment, sessions)
     scars = [
-        TreatedScar(site=site_in_words(s.scar), technique=s.technique, warnings=printable_codes(decisions[s.pk]))
+        TreatedScar(
+            site=site_in_words(s.scar),
+            technique=s.technique,
+            warnings=tuple(sorted({code for d in decisions[s.pk] for code in printable_codes(d)})),
+        )
         for s in sessions
     ]
     return {
@@ -175,7 +183,7 @@ def aftercare_context(*, appointment: Appointment, now: datetime) -> dict:
         "next_appointment": timezone.localtime(next_appointment.starts_at, clinic.zone) if next_appointment else None,
         "windows": windows,
         "has_warnings": any(scar.warnings for scar in scars),
-        "bleeds_easily": bleeds_easily(list(decisions.values())),
+        "bleeds_easily": bleeds_easily([d for found in decisions.values() for d in found]),
     }
 
 

@@ -320,3 +320,25 @@ def test_outsider_gets_404_for_the_consent_form(client, outsider):
     patient = PatientFactory()
     client.force_login(outsider)
     assert client.get(reverse("documents:consent_print", args=[patient.pk])).status_code == 404
+
+
+def test_a_session_recorded_without_a_decision_still_gets_this_patients_advice(clinician_client, clinician):
+    # No check-in or booking decision stored: the sheet asks the engine about the records as they are.
+    patient = _anticoagulated("en")
+    scar = ScarFactory(patient=patient, body_site="forehead", laterality="right")
+    ScarAssessmentFactory(scar=scar, assessed_on=datetime.date(2026, 10, 20))
+    session = TreatmentSessionFactory(
+        scar=scar, performed_on=TREATED_ON, appointment__patient=patient, completed_by=clinician
+    )
+    text = _html_text(_print_aftercare(clinician_client, session))
+    assert "Forehead, right side. Treatment here can give you a headache afterwards." in text
+    assert "Do not take aspirin or ibuprofen for the pain." in text
+
+
+def test_a_blood_thinner_recorded_after_check_in_is_on_the_sheet(clinician_client, clinician):
+    patient = PatientFactory()
+    session = _treated(clinician, patient=patient, body_site="abdomen")  # decided before the medication
+    MedicationFactory(patient=patient, code="antiplatelet", started_on=datetime.date(2026, 1, 1))
+    text = _html_text(_print_aftercare(clinician_client, session))
+    assert "Do not take aspirin or ibuprofen for the pain." in text
+    assert "a blister here may fill with blood" in text
