@@ -17,6 +17,7 @@ def seed_clinic() -> bool:
     clinic.address = "12 Riverside Walk, London SE1 9PG"
     clinic.phone = "+44 20 7946 0100"
     clinic.after_hours_advice = "Outside opening hours call NHS 111, or 999 in an emergency."
+    clinic.after_hours_advice_es = "Fuera del horario de la clínica, llame al 111 del NHS o, en una urgencia, al 999."
     clinic.time_zone = "Europe/London"
     clinic.save()
     for weekday in range(5):

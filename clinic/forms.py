@@ -44,6 +44,7 @@ class ClinicForm(forms.ModelForm):
             "address",
             "phone",
             "after_hours_advice",
+            "after_hours_advice_es",
             "time_zone",
             "default_visit_minutes",
             "slot_step_minutes",
@@ -51,6 +52,7 @@ class ClinicForm(forms.ModelForm):
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "after_hours_advice": forms.Textarea(attrs={"rows": 3}),
+            "after_hours_advice_es": forms.Textarea(attrs={"rows": 3, "lang": "es"}),
             "time_zone": forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
         }
 
@@ -59,7 +61,7 @@ class ClinicForm(forms.ModelForm):
         self.helper = _helper(
             Row(Column("name"), Column("phone")),
             "address",
-            "after_hours_advice",
+            Row(Column("after_hours_advice"), Column("after_hours_advice_es")),
             Row(Column("time_zone"), Column("default_visit_minutes"), Column("slot_step_minutes")),
             submit="Save clinic details",
         )

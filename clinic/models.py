@@ -39,8 +39,17 @@ class Clinic(SingletonModel):
     name = models.CharField(max_length=200, default="CryoCare Scar Clinic")
     address = models.TextField(blank=True)
     phone = models.CharField(max_length=40, blank=True)
+    # Clinic-written text printed on patient sheets, one field per language of settings.LANGUAGES:
+    # a sheet prints the text in its own language, or nothing (never another language's text).
     after_hours_advice = models.TextField(
-        blank=True, help_text="What patients should do when the clinic is closed, printed on aftercare sheets."
+        "after-hours advice (English)",
+        blank=True,
+        help_text="What patients should do when the clinic is closed, printed on English aftercare sheets.",
+    )
+    after_hours_advice_es = models.TextField(
+        "after-hours advice (Spanish)",
+        blank=True,
+        help_text="The same advice in Spanish, printed on Spanish sheets.",
     )
     time_zone = models.CharField(
         max_length=64, default=_default_time_zone, validators=[validate_time_zone], help_text="e.g. Europe/Madrid"
@@ -57,6 +66,18 @@ class Clinic(SingletonModel):
 
     def __str__(self) -> str:
         return self.name
+
+    def after_hours_advice_in(self, language: str) -> str:
+        """The after-hours advice written for `language`; "" when the clinic wrote none in it."""
+        field = "after_hours_advice" if language == "en" else f"after_hours_advice_{language}"
+        return getattr(self, field, "").strip()
+
+    def languages_missing_advice(self) -> list[str]:
+        """Languages whose sheets print no after-hours advice although another language has some."""
+        texts = {code: self.after_hours_advice_in(code) for code, _name in settings.LANGUAGES}
+        if not any(texts.values()):
+            return []
+        return [name for code, name in settings.LANGUAGES if not texts[code]]
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

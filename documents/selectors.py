@@ -12,7 +12,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -182,6 +182,8 @@ def aftercare_context(*, appointment: Appointment, now: datetime) -> dict:
         "scars": scars,
         "next_appointment": timezone.localtime(next_appointment.starts_at, clinic.zone) if next_appointment else None,
         "windows": windows,
+        # Rendered in the patient's language (documents.rendering): the clinic's text in that language only.
+        "after_hours_advice": clinic.after_hours_advice_in(translation.get_language()),
         "has_warnings": any(scar.warnings for scar in scars),
         "bleeds_easily": bleeds_easily([d for found in decisions.values() for d in found]),
     }
@@ -278,6 +280,7 @@ def first_appointment(*, patient: Patient, now: datetime) -> Appointment | None:
 
 def preparation_context(*, patient: Patient, appointment: Appointment | None) -> dict:
     clinic = Clinic.current()
+    on_date = clinic.date_of(appointment.starts_at) if appointment else clinic.date_of()
     scars = [site_in_words(p.scar) for p in appointment.planned.select_related("scar")] if appointment else []
     return {
         "clinic": clinic,
@@ -285,6 +288,7 @@ def preparation_context(*, patient: Patient, appointment: Appointment | None) ->
         "appointment": appointment,
         "appointment_at": timezone.localtime(appointment.starts_at, clinic.zone) if appointment else None,
         "scars": scars,
+        "minor": age_on(patient.birth_date, on_date) < CONSENT_ADULT_AGE,
         "first_session": not TreatmentSession.objects.filter(
             appointment__patient=patient, completed_at__isnull=False
         ).exists(),

@@ -342,3 +342,88 @@ def test_a_blood_thinner_recorded_after_check_in_is_on_the_sheet(clinician_clien
     text = _html_text(_print_aftercare(clinician_client, session))
     assert "Do not take aspirin or ibuprofen for the pain." in text
     assert "a blister here may fill with blood" in text
+
+
+# Clinic-written text and dates in the patient's language
+
+
+def _with_advice(clinic, *, en: str, es: str = ""):
+    clinic.after_hours_advice, clinic.after_hours_advice_es = en, es
+    clinic.save()
+
+
+def test_a_spanish_sheet_prints_the_clinics_spanish_advice_and_never_the_english(clinician_client, clinician, clinic):
+    _with_advice(clinic, en="Call the hospital switchboard.", es="Llame a la centralita del hospital.")
+    spanish = _html_text(
+        _print_aftercare(
+            clinician_client, _treated(clinician, patient=PatientFactory(preferred_language="es"), body_site="neck")
+        )
+    )
+    english = _html_text(
+        _print_aftercare(clinician_client, _treated(clinician, patient=PatientFactory(), body_site="neck"))
+    )
+    assert "Llame a la centralita del hospital." in spanish and "switchboard" not in spanish
+    assert "Call the hospital switchboard." in english and "centralita" not in english
+
+
+def test_a_spanish_sheet_without_spanish_advice_prints_no_advice_line(clinician_client, clinician, clinic):
+    _with_advice(clinic, en="Call the hospital switchboard.")
+    text = _html_text(
+        _print_aftercare(
+            clinician_client, _treated(clinician, patient=PatientFactory(preferred_language="es"), body_site="neck")
+        )
+    )
+    assert "switchboard" not in text and "Cuando la clínica esté cerrada" not in text
+
+
+def test_the_set_up_page_keeps_both_languages_and_says_which_is_missing(admin_client_, clinic):
+    _with_advice(clinic, en="Call the hospital switchboard.")
+    page = admin_client_.get(reverse("clinic:settings")).content.decode()
+    assert "No after-hours advice in Español" in page
+    clinic.after_hours_advice_es = "Llame a la centralita."
+    clinic.save()
+    assert "No after-hours advice in" not in admin_client_.get(reverse("clinic:settings")).content.decode()
+    assert Clinic.current().after_hours_advice_in("es") == "Llame a la centralita."
+    assert Clinic.current().after_hours_advice_in("en") == "Call the hospital switchboard."
+
+
+# Preparation sheet
+
+
+def _print_preparation(client, patient) -> PatientDocument:
+    response = client.post(reverse("documents:preparation_print", args=[patient.pk]))
+    assert response.status_code == 302
+    return PatientDocument.objects.get(pk=response.url.rstrip("/").split("/")[-1])
+
+
+def test_the_preparation_sheet_asks_what_the_clinic_must_know_before_the_visit(clinician_client, clinician):
+    text = _pdf_text(_print_preparation(clinician_client, PatientFactory()))
+    for item in (
+        "a medicine that thins the blood",
+        "isotretinoin (an acne medicine) in the past year",
+        "reacted badly to cold or to an earlier cryotherapy treatment",
+        "diabetes or poor blood circulation",
+        "you are pregnant, or might be",
+        "at least 7 days",
+        "about half an hour",
+    ):
+        assert item in text, item
+    assert "under 18" not in text
+
+
+def test_the_preparation_sheet_in_spanish_asks_the_same(clinician_client, clinician):
+    text = _pdf_text(_print_preparation(clinician_client, PatientFactory(preferred_language="es")))
+    assert "hace la sangre más líquida" in text and "isotretinoína" in text and "tiene diabetes" in text
+    assert "blood" not in text
+
+
+def test_a_minor_is_told_to_come_with_a_guardian(clinician_client, clinician):
+    text = _html_text(_print_preparation(clinician_client, PatientFactory(birth_date=datetime.date(2010, 1, 1))))
+    assert "You are under 18: a parent or guardian must come with you to the session." in text
+
+
+def test_dates_on_a_spanish_sheet_are_in_spanish(clinician_client, clinician):
+    patient = PatientFactory(preferred_language="es", birth_date=datetime.date(1980, 3, 3))
+    scar = ScarFactory(patient=patient)
+    document = _print_consent(clinician_client, patient, scars=[scar.pk], techniques=["spray"])
+    assert "Fecha de nacimiento: 3 de marzo de 1980" in _pdf_text(document)
