@@ -25,7 +25,7 @@ from patients.tests.factories import (
 )
 from protocols.models import Evaluation
 from protocols.rules import RULES
-from sessions.decisions import scar_decision
+from sessions.decisions import evaluation_record
 from sessions.tests.factories import TreatmentSessionFactory
 
 pytestmark = pytest.mark.slow  # PDFs
@@ -58,6 +58,19 @@ def _html_text(document: PatientDocument) -> str:
     return " ".join(re.sub(r"<[^>]+>", " ", document.body_html).split())
 
 
+def _check_in_decision(session, clinician) -> Evaluation:
+    """The engine's treat-stage decision on the records, stored as the app stores it at check-in."""
+    return evaluation_record(
+        scar=session.scar,
+        on_date=session.performed_on,
+        technique=session.technique,
+        stage="treat",
+        purpose="treatment",
+        user=clinician,
+        visit=session.appointment,
+    )
+
+
 def _treated(clinician, *, patient, body_site: str, technique: str = "contact"):
     """A signed session whose check-in decision is the engine's, read from the records."""
     scar = ScarFactory(patient=patient, body_site=body_site, laterality="left")
@@ -70,21 +83,7 @@ def _treated(clinician, *, patient, body_site: str, technique: str = "contact"):
         appointment__patient=patient,
         completed_by=clinician,
     )
-    facts, decision = scar_decision(scar=scar, on_date=TREATED_ON, technique=technique, stage="treat")
-    session.treat_evaluation = Evaluation.objects.create(
-        patient=patient,
-        scar=scar,
-        on_date=TREATED_ON,
-        stage="treat",
-        technique=technique,
-        purpose="treatment",
-        outcome=decision["outcome"],
-        ruleset=decision["ruleset"],
-        facts=facts,
-        decision=decision,
-        parameters=decision["parameters"],
-        created_by=clinician,
-    )
+    session.treat_evaluation = _check_in_decision(session, clinician)
     session.save()
     return session
 
@@ -155,12 +154,7 @@ def test_each_warning_names_the_area_it_concerns(clinician_client, clinician):
         performed_on=TREATED_ON,
         completed_by=clinician,
     )
-    facts, decision = scar_decision(scar=shin.scar, on_date=TREATED_ON, technique="contact", stage="treat")
-    shin.treat_evaluation = Evaluation.objects.create(
-        patient=patient, scar=shin.scar, on_date=TREATED_ON, stage="treat", technique="contact",
-        purpose="treatment", outcome=decision["outcome"], ruleset=decision["ruleset"], facts=facts,
-        decision=decision, parameters=decision["parameters"], created_by=clinician,
-    )  # fmt: skip
+    shin.treat_evaluation = _check_in_decision(shin, clinician)
     shin.save()
     text = _html_text(_print_aftercare(clinician_client, forehead))
     assert "Forehead, left side. Treatment here can give you a headache afterwards." in text
