@@ -116,7 +116,7 @@ def consent_form_signed(
 ) -> Consent:
     """Record the consent the patient gave by signing this printed form: it covers the form's scars
     and techniques, and the form points at it. A form is signed once."""
-    document = PatientDocument.objects.select_for_update().select_related("consent").get(pk=document.pk)
+    document = PatientDocument.objects.select_for_update().get(pk=document.pk)
     if document.kind != DocumentKind.CONSENT:
         raise ValidationError("Only a consent form is signed.")
     if document.consent is not None:
