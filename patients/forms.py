@@ -4,6 +4,7 @@ from django import forms
 from django.utils import timezone
 
 from patients.models import (
+    EARLIEST_BIRTH_DATE,
     CourseEndReason,
     Patient,
     PatientCondition,
@@ -101,6 +102,10 @@ class PatientForm(forms.ModelForm):
         birth = self.cleaned_data["birth_date"]
         if birth > timezone.localdate():
             raise forms.ValidationError("The birth date cannot be in the future.")
+        if birth < EARLIEST_BIRTH_DATE:
+            raise forms.ValidationError(
+                f"A birth date before {EARLIEST_BIRTH_DATE:%Y-%m-%d} is not plausible: check the year."
+            )
         return birth
 
 

@@ -1,3 +1,5 @@
+from datetime import date
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -27,6 +29,10 @@ class PregnancyStatus(models.TextChoices):
     YES = "yes", "Pregnant"
     NO = "no", "Not pregnant"
     UNKNOWN = "unknown", "Unknown"
+
+
+# No living patient was born before this day: an earlier birth date is a typing error.
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 
 class Patient(models.Model):
@@ -73,6 +79,7 @@ class Patient(models.Model):
                 | (Q(consent_date__isnull=False) & ~Q(consent_version="")),
                 name="patient_consent_date_and_version_together",
             ),
+            models.CheckConstraint(condition=Q(birth_date__gte=EARLIEST_BIRTH_DATE), name="patient_born_from_1900"),
         ]
 
     def __str__(self) -> str:

@@ -1,4 +1,7 @@
+import datetime
+
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from patients.models import AccessEvent, Patient, PatientMedication
@@ -31,6 +34,23 @@ def test_duplicate_mrn_is_refused_on_the_field(clinician_client, patient):
 def test_future_birth_date_is_refused(clinician_client):
     response = clinician_client.post(reverse("patients:create"), {**VALID, "birth_date": "2999-01-01"})
     assert "birth_date" in response.context["form"].errors
+
+
+def test_a_birth_date_before_1900_is_refused_on_the_field(clinician_client, patient):
+    response = clinician_client.post(reverse("patients:create"), {**VALID, "birth_date": "1800-01-01"})
+    assert response.status_code == 200
+    assert "not plausible" in response.context["form"].errors["birth_date"][0]
+    assert not Patient.objects.filter(family_name="Lovelace").exists()
+    edit = clinician_client.post(reverse("patients:edit", args=[patient.pk]), {**VALID, "birth_date": "1899-12-31"})
+    assert edit.status_code == 200
+    patient.refresh_from_db()
+    assert patient.birth_date.year > 1900
+
+
+def test_the_database_refuses_a_birth_date_before_1900(patient):
+    patient.birth_date = datetime.date(1899, 12, 31)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        patient.save()
 
 
 def test_list_searches_by_name_and_mrn(clinician_client):
