@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from patients.admin import ReadOnlyAdmin
 from protocols.models import Evaluation, Override, ProtocolParameters, ProtocolParametersChange
 
 
@@ -10,19 +11,6 @@ class ProtocolParametersAdmin(SimpleHistoryAdmin):
     by a clinician, with a reason, old and new values logged."""
 
     list_display = ["__str__", "min_interval_days", "max_interval_days", "pregnancy_status_valid_days", "updated_at"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Evaluations and overrides are a record of what was decided: never edited or deleted."""
 
     def has_add_permission(self, request):
         return False

@@ -1,21 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
+from patients.admin import ReadOnlyHistoryAdmin
 from sessions.models import Appointment, AppointmentScar, SessionAddendum, SessionAdverseEvent, TreatmentSession
-
-
-class ReadOnlyAdmin(SimpleHistoryAdmin):
-    """Clinical records change only through the application's services, which run the protocol
-    engine and keep the audit trail; here they can be looked at, never added, edited or deleted."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -37,7 +23,7 @@ class AppointmentScarInline(ReadOnlyInline):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(ReadOnlyAdmin):
+class AppointmentAdmin(ReadOnlyHistoryAdmin):
     list_display = ["starts_at", "patient", "clinician", "room", "status"]
     list_filter = ["status", "clinician", "room"]
     search_fields = ["patient__mrn", "patient__family_name", "patient__given_name"]
@@ -57,7 +43,7 @@ class AddendumInline(ReadOnlyInline):
 
 
 @admin.register(TreatmentSession)
-class TreatmentSessionAdmin(ReadOnlyAdmin):
+class TreatmentSessionAdmin(ReadOnlyHistoryAdmin):
     list_display = ["performed_on", "scar", "technique", "completed_at", "completed_by"]
     list_filter = ["technique", "completed_at"]
     search_fields = ["scar__patient__mrn", "scar__patient__family_name"]
