@@ -182,9 +182,10 @@ LOGIN_PROXY_COUNT = env.int("LOGIN_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "cryocare.lockout.client_address"
 
 # A session ends after IDLE_LOGOUT_SECONDS without a request (the pages' keep-alive counts typing
-# and clicks); every request records the activity, which also renews the cookie for that long.
+# and clicks). Every request renews the cookie; it lasts an hour longer than that, only so that the
+# server still knows the session when the user comes back and can say why it was logged out.
 IDLE_LOGOUT_SECONDS = env.int("IDLE_LOGOUT_SECONDS", default=15 * 60)
-SESSION_COOKIE_AGE = IDLE_LOGOUT_SECONDS
+SESSION_COOKIE_AGE = IDLE_LOGOUT_SECONDS + 60 * 60
 TEMPLATES[0]["OPTIONS"]["context_processors"].append("cryocare.idle_logout.context")
 
 MIDDLEWARE += [
