@@ -4,6 +4,7 @@ With no variables set this is the embedded development default: SQLite in the pr
 local-memory cache, Celery tasks run eagerly in-process, e-mail to the console, DEBUG on.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -163,3 +164,32 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# --- Log-in protection, automatic log-off and private pages -----------------------------------
+# django-axes counts failed log-ins (the app's form and /admin/login/ alike) per account and per
+# address: LOGIN_FAILURE_LIMIT failures lock either for LOGIN_LOCKOUT_MINUTES, even with the right
+# password afterwards. A clinic admin unlocks early in the admin (Axes › Access attempts: delete).
+INSTALLED_APPS += ["axes"]
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cryocare.lockout.lockout_response"
+# Behind a reverse proxy every request comes from the proxy's address: LOGIN_PROXY_COUNT says how
+# many proxies append to X-Forwarded-For, or one person's failures would lock everybody out.
+LOGIN_PROXY_COUNT = env.int("LOGIN_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "cryocare.lockout.client_address"
+
+# A session ends after IDLE_LOGOUT_SECONDS without a request (the pages' keep-alive counts typing
+# and clicks). Every request renews the cookie; it lasts an hour longer than that, only so that the
+# server still knows the session when the user comes back and can say why it was logged out.
+IDLE_LOGOUT_SECONDS = env.int("IDLE_LOGOUT_SECONDS", default=15 * 60)
+SESSION_COOKIE_AGE = IDLE_LOGOUT_SECONDS + 60 * 60
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("cryocare.idle_logout.context")
+
+MIDDLEWARE += [
+    "cryocare.idle_logout.IdleLogoutMiddleware",
+    "cryocare.no_store.NoStoreForLoggedInMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out log-in into the lockout page
+]

@@ -4,13 +4,14 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from cryocare.views import health
+from cryocare.views import health, session_keepalive
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="patients:list"), name="home"),
     path("health/", health, name="health"),
     path("accounts/login/", login_not_required(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/session/", session_keepalive, name="session_keepalive"),
     path("admin/", admin.site.urls),
     path("patients/", include("patients.urls")),
     # These apps' urls.py give their full paths: sessions serves /patients/<id>/ and /schedule/...,

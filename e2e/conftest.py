@@ -9,8 +9,11 @@ import os
 import shutil
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from PIL import Image
+
+from patients.demo import DEMO_USERS
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -23,6 +26,9 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 SHOTS = os.environ.get("E2E_SCREENSHOTS", "")
+# Tests run with DEBUG off, where seed_demo gives the demo users random passwords: the browser
+# tests set this one instead.
+E2E_PASSWORD = "e2e-browser-password"
 
 
 @pytest.fixture(scope="session")
@@ -40,7 +46,10 @@ def browser():
 @pytest.fixture
 def demo(transactional_db, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", force=True, stdout=io.StringIO())
+    for user in get_user_model().objects.filter(username__in=[u.username for u in DEMO_USERS]):
+        user.set_password(E2E_PASSWORD)
+        user.save(update_fields=["password"])
 
 
 @pytest.fixture
@@ -55,7 +64,7 @@ def page(browser, live_server, demo):
 def log_in(page, username: str) -> None:
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "cryocare-demo")
+    page.fill("input[name=password]", E2E_PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url("**/patients/")
 

@@ -5,6 +5,7 @@ medical record number, and anything that already exists is left as it is.
 """
 
 import random
+import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +17,14 @@ from django.db import transaction
 from patients.models import Consent, Patient, PatientCondition, PatientMedication, PregnancyStatus, Scar, ScarAssessment
 from patients.roles import CLINIC_ADMIN, CLINICIAN
 
+# Published in the README: only ever set where DEBUG is on (a developer's machine).
 DEMO_PASSWORD = "cryocare-demo"
+
+
+def demo_password(*, published: bool) -> str:
+    """The published demo password, or a random one for a demo user on a server that is not a
+    developer's machine (where a password everybody knows would open real patients' records)."""
+    return DEMO_PASSWORD if published else secrets.token_urlsafe(12)
 
 
 @dataclass(frozen=True)
@@ -109,9 +117,10 @@ def _consent_for_demo(patient: Patient, clinician) -> Consent:
     return consent
 
 
-def seed_demo(*, today: date) -> dict:
-    """Create what is missing of the demo data set; returns counts of what was created."""
-    created = {"users": 0, "patients": 0}
+def seed_demo(*, today: date, published_password: bool = True) -> dict:
+    """Create what is missing of the demo data set; returns counts of what was created and the
+    password of each user created (the published one, or a random one per user)."""
+    created = {"users": 0, "patients": 0, "passwords": {}}
     User = get_user_model()
     users = {}
     for spec in DEMO_USERS:
@@ -120,8 +129,10 @@ def seed_demo(*, today: date) -> dict:
             defaults={"first_name": spec.first_name, "last_name": spec.last_name, "is_staff": spec.is_staff},
         )
         if made:
-            user.set_password(DEMO_PASSWORD)
+            password = demo_password(published=published_password)
+            user.set_password(password)
             user.save(update_fields=["password"])
+            created["passwords"][spec.username] = password
             user.groups.add(Group.objects.get_or_create(name=spec.role)[0])
             created["users"] += 1
         users[spec.username] = user

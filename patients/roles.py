@@ -42,10 +42,13 @@ def clinician_users() -> QuerySet:
 
 
 # Clinic admins keep the clinic set-up in the Django admin too and may look at the protocol
-# parameters there; clinicians change those on the app's own page (RULES.md §6b).
+# parameters there; clinicians change those on the app's own page (RULES.md §6b). They also unlock
+# a locked-out log-in there, by deleting its failed attempts (django-axes).
 ADMIN_SITE_PERMISSIONS = {
     "Clinic admin": [
         ("protocols", "view_protocolparameters"),
+        ("axes", "view_accessattempt"),
+        ("axes", "delete_accessattempt"),
         *[
             ("clinic", f"{action}_{model}")
             for model in ("clinic", "openinghours", "room", "workinghours", "closure")

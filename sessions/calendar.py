@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from clinic.models import Closure, OpeningHours, Room
+from patients.access import Need, can
 from patients.roles import clinician_users
 from sessions.models import Appointment, AppointmentStatus, CalendarFeed
 from sessions.selectors import planned_scars
@@ -126,8 +127,13 @@ def cancelled_between(*, start: datetime, end: datetime) -> QuerySet[Appointment
 
 
 def calendar_feed_by_token(token: str) -> CalendarFeed | None:
-    """The feed behind a secret URL; None for an unknown token or a clinician who can no longer log in."""
-    return CalendarFeed.objects.select_related("clinician").filter(token=token, clinician__is_active=True).first()
+    """The feed behind a secret URL; None for an unknown token, a clinician who can no longer log in,
+    or one whose roles no longer include a calendar of their own (checked on every fetch: a calendar
+    app keeps polling long after a role is taken away)."""
+    feed = CalendarFeed.objects.select_related("clinician").filter(token=token, clinician__is_active=True).first()
+    if feed is None or not can(feed.clinician, Need.OWN_CALENDAR):
+        return None
+    return feed
 
 
 # --- The day grid -----------------------------------------------------------------------------

@@ -82,8 +82,10 @@ def _weekday_on_or_after(day: date) -> date:
     return day
 
 
-def _staff(rng: random.Random) -> tuple[list, list[Room], object]:
-    """Clinicians and rooms up to ten each, with working hours on the clinic's weekdays."""
+def _staff(rng: random.Random, published_password: bool) -> tuple[list, list[Room], object]:
+    """Clinicians and rooms up to ten each, with working hours on the clinic's weekdays. The added
+    clinicians log in with the published demo password on a developer's machine, and not at all
+    elsewhere."""
     User = get_user_model()
     group = Group.objects.get_or_create(name=CLINICIAN)[0]
     clinicians = list(User.objects.filter(groups=group).order_by("pk"))
@@ -93,7 +95,10 @@ def _staff(rng: random.Random) -> tuple[list, list[Room], object]:
             defaults={"first_name": rng.choice(GIVEN), "last_name": rng.choice(FAMILY)},
         )
         if made:
-            user.set_password(DEMO_PASSWORD)
+            if published_password:
+                user.set_password(DEMO_PASSWORD)
+            else:
+                user.set_unusable_password()
             user.save(update_fields=["password"])
             user.groups.add(group)
         clinicians.append(user)
@@ -245,12 +250,12 @@ def _upcoming(*, rng: random.Random, plan: _Plan, today: date) -> list[_Visit]:
 
 
 @transaction.atomic
-def seed_scale(*, patients: int, today: date, seed: int = 1) -> dict[str, int]:
+def seed_scale(*, patients: int, today: date, seed: int = 1, published_password: bool = True) -> dict[str, int]:
     """Add `patients` patients and their history (see the module). Refuses to run twice."""
     if Patient.objects.filter(mrn__startswith=MRN_PREFIX).exists():
         raise ValueError("This database already holds a scaled clinic (patients numbered SCALE-…).")
     rng = random.Random(seed)
-    clinicians, rooms, admin = _staff(rng)
+    clinicians, rooms, admin = _staff(rng, published_password)
     pairs = min(len(clinicians), len(rooms))
     zone = Clinic.current().zone
     plan = _plan(rng=rng, patients=patients, today=today, clinicians=pairs)

@@ -97,7 +97,7 @@ def test_list_pages_make_as_many_queries_for_200_patients_as_for_10():
     figures = {}
     for size in SIZES:
         with transaction.atomic():
-            call_command("seed_scale", patients=size, today=TODAY.isoformat(), stdout=io.StringIO())
+            call_command("seed_scale", patients=size, today=TODAY.isoformat(), force=True, stdout=io.StringIO())
             figures[size] = _measure(_client(), _list_pages())
             transaction.set_rollback(True)
     _assert_flat(figures, growing=figures[SIZES[0]])

@@ -9,10 +9,12 @@ from patients.models import AccessEvent, ScarAssessment
 from patients.tests.factories import ConditionFactory, PatientFactory
 
 # Reachable without a log-in on purpose; each answers an anonymous request itself and is tested
-# in its own module (the API with 401, the calendar feed and patient links by their secret token).
+# in its own module (the API and the session keep-alive with 401, the calendar feed and patient
+# links by their secret token).
 PUBLIC_URL_NAMES = {
     "login",
     "health",
+    "session_keepalive",
     "protocols:api_evaluate",
     "sessions:ical_feed",
     "documents:public_document",

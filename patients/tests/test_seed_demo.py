@@ -1,8 +1,20 @@
+"""`manage.py seed_demo`: the demo data set on a developer's machine (DEBUG on), refused elsewhere
+unless forced, and then never with the published password."""
+
+import io
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.test import override_settings
 
+from patients.demo import DEMO_PASSWORD, DEMO_USERS
 from patients.models import Patient, PatientCondition, Scar, ScarAssessment
+
+pytestmark = pytest.mark.django_db
+
+USERNAMES = [user.username for user in DEMO_USERS]
 
 
 def _counts():
@@ -15,22 +27,90 @@ def _counts():
     )
 
 
-@pytest.mark.django_db
-def test_seed_demo_is_idempotent(capsys):
-    call_command("seed_demo")
+def _seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", stdout=out, stderr=out, **options)
+    return out.getvalue()
+
+
+@override_settings(DEBUG=True)
+def test_seed_demo_is_idempotent():
+    _seed()
     first = _counts()
-    call_command("seed_demo")
+    _seed()
     assert _counts() == first
     assert first[1] == 30
 
 
-@pytest.mark.django_db
-def test_seed_demo_covers_contraindications_and_prints_logins(capsys):
-    call_command("seed_demo")
-    out = capsys.readouterr().out
-    assert "clinician" in out and "clinicadmin" in out and "cryocare-demo" in out
+@override_settings(DEBUG=True)
+def test_seed_demo_covers_contraindications_and_prints_logins():
+    out = _seed()
+    assert "clinician" in out and "clinicadmin" in out and DEMO_PASSWORD in out
     codes = set(PatientCondition.objects.values_list("code", flat=True))
     assert {"raynaud", "cold_urticaria", "cryoglobulinemia"} <= codes
     assert Patient.objects.filter(pregnancy_status="yes").exists()
     assert Patient.objects.filter(consent_date__isnull=True).exists()
     assert all(scar.assessments.exists() for scar in Scar.objects.all())
+
+
+@override_settings(DEBUG=True)
+def test_with_debug_on_every_demo_user_has_the_published_password():
+    _seed()
+    assert all(user.check_password(DEMO_PASSWORD) for user in get_user_model().objects.filter(username__in=USERNAMES))
+
+
+@override_settings(DEBUG=False)
+def test_with_debug_off_seed_demo_is_refused_and_adds_nothing():
+    with pytest.raises(CommandError, match="DEBUG is off.*--force"):
+        _seed()
+    assert _counts() == (0, 0, 0, 0, 0)
+
+
+@override_settings(DEBUG=False)
+def test_refusal_exits_non_zero_from_the_command_line(capsys):
+    from django.core.management import execute_from_command_line
+
+    with pytest.raises(SystemExit) as exit_:
+        execute_from_command_line(["manage.py", "seed_demo"])
+    assert exit_.value.code != 0
+    assert "--force" in capsys.readouterr().err
+    assert not Patient.objects.exists()
+
+
+@override_settings(DEBUG=False)
+def test_forced_with_debug_off_gives_each_demo_user_a_random_password_printed_once():
+    out = _seed(force=True)
+
+    users = get_user_model().objects.filter(username__in=USERNAMES)
+    assert users.count() == len(DEMO_USERS) and Patient.objects.count() == 30
+    assert DEMO_PASSWORD not in out
+    passwords = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0] in USERNAMES:
+            passwords[parts[0]] = parts[-1]
+    assert set(passwords) == set(USERNAMES) and len(set(passwords.values())) == len(USERNAMES)
+    for user in users:
+        assert not user.check_password(DEMO_PASSWORD)
+        assert user.check_password(passwords[user.username])
+
+    again = _seed(force=True)
+    assert not any(password in again for password in passwords.values())
+
+
+@override_settings(DEBUG=False)
+def test_forced_seed_warns_about_a_demo_user_left_with_the_published_password():
+    with override_settings(DEBUG=True):
+        _seed()
+
+    out = _seed(force=True)
+
+    assert "clinician still has the published demo password" in out
+    assert get_user_model().objects.get(username="clinician").check_password(DEMO_PASSWORD)
+
+
+@override_settings(DEBUG=False)
+def test_seed_scale_is_refused_too_with_debug_off():
+    with pytest.raises(CommandError, match="DEBUG is off"):
+        call_command("seed_scale", patients=5, stdout=io.StringIO())
+    assert not Patient.objects.exists()

@@ -4,9 +4,11 @@ import datetime
 
 import icalendar
 import pytest
+from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
+from patients.roles import CLINIC_ADMIN
 from patients.tests.factories import PatientFactory
 from sessions.models import AppointmentStatus, CalendarFeed
 from sessions.tests.factories import AppointmentFactory, ClinicianFactory
@@ -150,5 +152,22 @@ def test_unknown_token_is_a_plain_404(client, db):
 def test_feed_of_a_deactivated_clinician_is_404(client, feed, clinician):
     clinician.is_active = False
     clinician.save(update_fields=["is_active"])
+
+    assert client.get(feed_url(feed)).status_code == 404
+
+
+def test_feed_of_a_clinician_whose_role_was_removed_is_404_and_shows_nothing(client, feed, clinician):
+    booked(clinician, days=2)
+    assert client.get(feed_url(feed)).status_code == 200
+    clinician.groups.clear()
+
+    response = client.get(feed_url(feed))
+
+    assert response.status_code == 404
+    assert b"VEVENT" not in response.content and b"VCALENDAR" not in response.content
+
+
+def test_feed_of_a_clinician_who_became_a_clinic_admin_only_is_404(client, feed, clinician):
+    clinician.groups.set([Group.objects.get_or_create(name=CLINIC_ADMIN)[0]])
 
     assert client.get(feed_url(feed)).status_code == 404

@@ -2,6 +2,7 @@
 changes them, and always equals the date recomputed from the history (RULES.md §2a.2)."""
 
 import datetime
+import io
 
 import pytest
 from django.core.management import call_command
@@ -110,7 +111,7 @@ def test_the_worklist_reads_the_stored_date(checked_in, clinician, earlier):
 
 
 def test_after_seed_demo_every_scar_matches_its_history(db):
-    call_command("seed_demo", verbosity=0)
+    call_command("seed_demo", force=True, stdout=io.StringIO())
     scars = list(Scar.objects.all())
     assert scars and any(s.last_freeze_on for s in scars)
     assert {s.pk: s.last_freeze_on for s in scars} == {s.pk: last_freeze_on(s.pk) for s in scars}

@@ -31,7 +31,7 @@ def frozen_clock():
 
 def seed(patients=120, seed=7) -> str:
     out = io.StringIO()
-    call_command("seed_scale", patients=patients, seed=seed, today=TODAY, stdout=out)
+    call_command("seed_scale", patients=patients, seed=seed, today=TODAY, force=True, stdout=out)
     return out.getvalue()
 
 
@@ -99,5 +99,5 @@ def test_the_same_seed_gives_the_same_clinic_and_a_second_run_is_refused():
 @pytest.mark.parametrize("arguments", [{"patients": 0}, {"today": "22/11/2026"}])
 def test_bad_arguments_exit_with_a_message(arguments):
     with pytest.raises(CommandError):
-        call_command("seed_scale", stdout=io.StringIO(), **{"patients": 5, **arguments})
+        call_command("seed_scale", stdout=io.StringIO(), **{"patients": 5, "force": True, **arguments})
     assert not Patient.objects.filter(mrn__startswith="SCALE-").exists()

@@ -3,10 +3,12 @@
 import time
 from datetime import date
 
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from clinic.models import Clinic
+from sessions.management.commands.seed_demo import refuse_unless_development
 from sessions.scale import seed_scale
 
 
@@ -26,15 +28,19 @@ class Command(BaseCommand):
             "--seed", type=int, default=1, help="random seed: the same seed and date give the same clinic"
         )
         parser.add_argument("--today", help="the date the history ends on (default: the clinic's today)")
+        parser.add_argument(
+            "--force", action="store_true", help="seed even though DEBUG is off (see seed_demo --force)"
+        )
 
-    def handle(self, *args, patients, seed, today, **options):
+    def handle(self, *args, patients, seed, today, force=False, **options):
         if patients < 1:
             raise CommandError("--patients must be at least 1.")
-        call_command("seed_demo", stdout=self.stdout)
+        refuse_unless_development(force=force)
+        call_command("seed_demo", force=force, stdout=self.stdout)
         on_date = _date(today) if today else Clinic.current().date_of()
         started = time.perf_counter()
         try:
-            counts = seed_scale(patients=patients, today=on_date, seed=seed)
+            counts = seed_scale(patients=patients, today=on_date, seed=seed, published_password=settings.DEBUG)
         except ValueError as error:
             raise CommandError(str(error)) from error
         self.stdout.write(
