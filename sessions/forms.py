@@ -172,6 +172,7 @@ class TreatmentForm(forms.ModelForm):
 
 class AdverseEventForm(forms.Form):
     code = forms.ChoiceField(choices=AdverseEvent.choices, label="Adverse event")
+    submission = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     note = forms.CharField(required=False, max_length=300)
     onset_on = forms.DateField(required=False, widget=DATE, label="Began on")
     severity = forms.ChoiceField(choices=[("", "Severity"), *Severity.choices], required=False)
@@ -188,6 +189,7 @@ class ResolveForm(forms.Form):
 
 class AddendumForm(forms.Form):
     text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), label="Addendum", min_length=3, max_length=5000)
+    submission = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
 
 
 def schedule_error_on_form(form: forms.Form, error: ScheduleError) -> None:

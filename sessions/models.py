@@ -211,6 +211,9 @@ class SessionAdverseEvent(models.Model):
     recorded_at = models.DateTimeField(auto_now_add=True)
     entered_in_error = models.BooleanField(default=False)
     entered_in_error_reason = models.CharField(max_length=300, blank=True)
+    # The one-time token of the form that created the record: the same form sent twice (a double
+    # click) adds nothing the second time (sessions.services.create_once).
+    submission = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -237,6 +240,9 @@ class SessionAddendum(models.Model):
     text = models.TextField()
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    # The one-time token of the form that created the record: the same form sent twice (a double
+    # click) adds nothing the second time (sessions.services.create_once).
+    submission = models.CharField(max_length=32, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]

@@ -715,6 +715,29 @@ def appointment_complete(*, appointment: Appointment, user) -> Appointment:
     return appointment
 
 
+class AlreadySubmitted(ScheduleError):
+    """The same form was sent again (a double click): the record it made the first time stands."""
+
+    def __init__(self, record):
+        super().__init__("This form was sent twice; it was saved once.")
+        self.record = record
+
+
+def create_once(model, *, submission: str = "", **fields):
+    """Create the record, unless a record was already made by the form with this one-time token
+    (raises AlreadySubmitted). The unique column decides between two requests sent at once."""
+    if not submission:
+        return model.objects.create(**fields)
+    existing = model.objects.filter(submission=submission).first()
+    if existing is not None:
+        raise AlreadySubmitted(existing)
+    try:
+        with transaction.atomic():
+            return model.objects.create(submission=submission, **fields)
+    except IntegrityError:
+        raise AlreadySubmitted(model.objects.get(submission=submission)) from None
+
+
 @transaction.atomic
 def adverse_event_add(
     *,
@@ -726,6 +749,7 @@ def adverse_event_add(
     severity: str = "",
     treatment_given: str = "",
     today: date | None = None,
+    submission: str = "",
 ) -> SessionAdverseEvent:
     # Adverse events often show days later: they are added to signed records too.
     today = today or Clinic.current().date_of()
@@ -734,7 +758,9 @@ def adverse_event_add(
             f"It began between the session ({session.performed_on:%Y-%m-%d}) and today ({today:%Y-%m-%d}).",
             field="onset_on",
         )
-    return SessionAdverseEvent.objects.create(
+    return create_once(
+        SessionAdverseEvent,
+        submission=submission,
         session=session,
         code=code,
         note=note,
@@ -799,11 +825,11 @@ def adverse_event_resolve(
 
 
 @transaction.atomic
-def addendum_add(*, session: TreatmentSession, text: str, user) -> SessionAddendum:
+def addendum_add(*, session: TreatmentSession, text: str, user, submission: str = "") -> SessionAddendum:
     text = (text or "").strip()
     if len(text) < 3:
         raise ScheduleError("Write the addendum.", field="text")
-    return SessionAddendum.objects.create(session=session, text=text, author=user)
+    return create_once(SessionAddendum, submission=submission, session=session, text=text, author=user)
 
 
 # Closures over booked visits ---------------------------------------------------------------

@@ -1,3 +1,5 @@
+import secrets
+
 from django import template
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
@@ -53,3 +55,9 @@ def window_state(window: Window, today) -> WindowState:
 @register.filter
 def window_label(state: str) -> str:
     return WINDOW_LABELS[WindowState(state)]
+
+
+@register.simple_tag
+def submission_token() -> str:
+    """A fresh one-time token for a form that must not be saved twice (sessions.services.create_once)."""
+    return secrets.token_urlsafe(16)

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 import time_machine
@@ -502,3 +503,37 @@ def test_an_adverse_event_cannot_begin_before_the_session_or_after_today(checked
             )
         assert refused.value.field == "onset_on"
     assert not session.adverse_events.exists()
+
+
+def _signed(checked_in, clinician) -> TreatmentSession:
+    session = TreatmentSession.objects.get()
+    services.treatment_update(session=session, data=GOOD, parameters=DEFAULT_PARAMETERS, user=clinician)
+    services.appointment_complete(appointment=checked_in, user=clinician)
+    return session
+
+
+def test_an_addendum_sent_twice_by_a_double_click_is_stored_once(checked_in, clinician, clinician_client):
+    session = _signed(checked_in, clinician)
+    url = reverse("sessions:addendum_add", args=[session.pk])
+    page = clinician_client.get(reverse("sessions:appointment", args=[checked_in.pk])).content.decode()
+    form = re.escape(f'action="{url}"') + r'[^>]*>.*?name="submission" value="([^"]+)"'
+    token = re.search(form, page, re.S).group(1)
+    for _ in range(2):
+        response = clinician_client.post(url, {"text": "Freeze was 22 s.", "submission": token}, follow=True)
+    assert SessionAddendum.objects.count() == 1
+    assert "it was saved once" in response.content.decode()
+    clinician_client.post(url, {"text": "Freeze was 22 s.", "submission": "another-form-token"})
+    assert SessionAddendum.objects.count() == 2  # a second form is a second addendum
+
+
+def test_an_adverse_event_sent_twice_is_recorded_once(checked_in, clinician, clinician_client):
+    session = _signed(checked_in, clinician)
+    url = reverse("sessions:adverse_event_add", args=[session.pk])
+    data = {"code": "blister", "severity": "mild", "submission": "one-form-token-123"}
+    clinician_client.post(url, data)
+    clinician_client.post(url, data)
+    assert session.adverse_events.count() == 1
+    with pytest.raises(services.AlreadySubmitted):
+        services.adverse_event_add(
+            session=session, code="blister", note="", user=clinician, submission=data["submission"]
+        )

@@ -63,8 +63,12 @@ def addendum_add(request: HttpRequest, session_id: int) -> HttpResponse:
     session = access(request, TREATMENTS, session_id, Need.CLINICAL_WRITE)
     form = AddendumForm(request.POST)
     if form.is_valid():
-        services.addendum_add(session=session, text=form.cleaned_data["text"], user=request.user)
-        messages.success(request, "Addendum added.")
+        try:
+            services.addendum_add(session=session, user=request.user, **form.cleaned_data)
+        except services.AlreadySubmitted as error:
+            messages.info(request, f"Addendum: {error.message}")
+        else:
+            messages.success(request, "Addendum added.")
     else:
         messages.error(request, "Addendum not added: " + " ".join(form.errors.get("text", [])))
     return redirect("sessions:appointment", session.appointment_id)
@@ -80,6 +84,8 @@ def adverse_event_add(request: HttpRequest, session_id: int) -> HttpResponse:
     else:
         try:
             services.adverse_event_add(session=session, user=request.user, **form.cleaned_data)
+        except services.AlreadySubmitted as error:
+            messages.info(request, f"Adverse event: {error.message}")
         except services.ScheduleError as error:
             messages.error(request, f"Adverse event not recorded: {error.message}")
         else:
