@@ -138,7 +138,12 @@ STORAGES = {
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(BASE_DIR / "media")))
 MEDIA_URL = "/media-not-served/"
 PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
-PHOTO_MAX_PIXELS = 40_000_000
+# Checked from each picture's header before any pixel is decoded (patients.photos.photos_check):
+# a 12-megapixel phone photo passes; three 40-megapixel pictures in one request do not.
+PHOTO_MAX_PIXELS = 25_000_000  # one picture
+PHOTO_MAX_FILES = 6  # pictures in one request
+PHOTO_MAX_TOTAL_PIXELS = 80_000_000  # all pictures of one request
+DATA_UPLOAD_MAX_NUMBER_FILES = 20  # a hard cap (400); up to it, the form names the limit on the field
 DATA_UPLOAD_MAX_MEMORY_SIZE = 12 * 1024 * 1024
 
 # Patient sheets: how long a patient's link works, and the paper size of the PDF.

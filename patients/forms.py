@@ -13,7 +13,7 @@ from patients.models import (
     Scar,
     ScarAssessment,
 )
-from patients.photos import photo_reencode
+from patients.photos import photo_reencode, photos_check
 from protocols.codes import SiteFinding, Technique
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -185,7 +185,10 @@ class AssessmentForm(forms.ModelForm):
         label="Findings at the treatment site",
     )
     photos = MultipleImageField(
-        required=False, help_text="JPEG, PNG or WebP, up to 10 MB each. Location and camera data are removed."
+        required=False,
+        help_text=(
+            "JPEG, PNG or WebP, up to 10 MB and 25 megapixels each, 6 at a time. Location and camera data are removed."
+        ),
     )
 
     class Meta:
@@ -264,7 +267,9 @@ class AssessmentForm(forms.ModelForm):
         return day
 
     def clean_photos(self):
-        return [photo_reencode(f) for f in self.cleaned_data.get("photos") or []]
+        uploads = self.cleaned_data.get("photos") or []
+        photos_check(uploads)  # every header first: nothing is decoded from a set that is refused
+        return [photo_reencode(f) for f in uploads]
 
     def clean(self):
         data = super().clean()

@@ -163,3 +163,64 @@ def test_assessment_appears_on_the_scar_page(clinician_client, assessment):
     response = clinician_client.get(reverse("sessions:scar", args=[assessment.scar_id]))
     assert list(response.context["assessments"]) == [assessment]
     assert b"8</strong>/13" in response.content
+
+
+def _png(width: int, height: int) -> bytes:
+    """A PNG of that size that costs little to make (one bit per pixel, one colour)."""
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_three_40_megapixel_pictures_are_refused_before_any_is_decoded(clinician_client, scar, monkeypatch):
+    big = _png(8000, 5000)
+    decoded = []
+    monkeypatch.setattr(Image.Image, "load", lambda self: decoded.append(self.size))  # counts decoding
+    files = [SimpleUploadedFile(f"p{i}.png", big, "image/png") for i in range(3)]
+    response = _post(clinician_client, scar, BASE, {"photos": files})
+    assert response.status_code == 200
+    assert (
+        "has 40 megapixels; the most a photo may have is 25 megapixels" in response.context["form"].errors["photos"][0]
+    )
+    assert decoded == [] and not ScarAssessment.objects.exists()
+
+
+def test_too_many_pixels_in_all_is_refused(clinician_client, scar, settings):
+    settings.PHOTO_MAX_TOTAL_PIXELS = 30_000_000
+    files = [SimpleUploadedFile(f"p{i}.png", _png(4000, 3000), "image/png") for i in range(3)]
+    response = _post(clinician_client, scar, BASE, {"photos": files})
+    assert "36 megapixels in all" in response.context["form"].errors["photos"][0]
+    assert not AssessmentPhoto.objects.exists()
+
+
+def test_more_than_six_photos_at_once_are_refused_on_the_field(clinician_client, scar):
+    files = [SimpleUploadedFile(f"p{i}.jpg", _jpeg_with_gps(), "image/jpeg") for i in range(7)]
+    response = _post(clinician_client, scar, BASE, {"photos": files})
+    assert "at most 6 photos" in response.context["form"].errors["photos"][0]
+
+
+@pytest.mark.slow
+def test_a_12_megapixel_phone_photo_is_accepted(clinician_client, scar):
+    out = io.BytesIO()
+    Image.new("RGB", (4000, 3000), (180, 120, 110)).save(out, format="JPEG", quality=80)
+    response = _post(clinician_client, scar, BASE, {"photos": SimpleUploadedFile("phone.jpg", out.getvalue())})
+    assert response.status_code == 302
+    with AssessmentPhoto.objects.get().image.open("rb") as stored:
+        assert Image.open(stored).size == (4000, 3000)
+
+
+def test_a_multi_picture_jpeg_is_stored_as_a_plain_jpeg(clinician_client, scar):
+    first, second = Image.new("RGB", (64, 48), (200, 80, 80)), Image.new("RGB", (64, 48), (10, 10, 10))
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"
+    out = io.BytesIO()
+    first.save(out, format="MPO", save_all=True, append_images=[second], exif=exif)
+    assert Image.open(io.BytesIO(out.getvalue())).format == "MPO"
+    response = _post(clinician_client, scar, BASE, {"photos": SimpleUploadedFile("phone.jpg", out.getvalue())})
+    assert response.status_code == 302
+    with AssessmentPhoto.objects.get().image.open("rb") as stored:
+        data = stored.read()
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "JPEG" and getattr(image, "n_frames", 1) == 1
+    assert image.getpixel((5, 5))[0] > 150  # the first picture
+    assert b"PhoneMaker" not in data
