@@ -2,6 +2,10 @@
 unless forced, and then never with the published password."""
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -14,6 +18,7 @@ from patients.models import Patient, PatientCondition, Scar, ScarAssessment
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 USERNAMES = [user.username for user in DEMO_USERS]
 
 
@@ -66,15 +71,19 @@ def test_with_debug_off_seed_demo_is_refused_and_adds_nothing():
     assert _counts() == (0, 0, 0, 0, 0)
 
 
-@override_settings(DEBUG=False)
-def test_refusal_exits_non_zero_from_the_command_line(capsys):
-    from django.core.management import execute_from_command_line
-
-    with pytest.raises(SystemExit) as exit_:
-        execute_from_command_line(["manage.py", "seed_demo"])
-    assert exit_.value.code != 0
-    assert "--force" in capsys.readouterr().err
-    assert not Patient.objects.exists()
+def test_refusal_exits_non_zero_from_the_command_line(tmp_path):
+    # A process of its own, as an operator runs it: the production environment, an empty database.
+    env = {k: v for k, v in os.environ.items() if k != "DEBUG"} | {
+        "DEBUG": "false",
+        "SECRET_KEY": "a-long-random-production-secret-key-for-this-test-0123456789",
+        "ALLOWED_HOSTS": "cryocare.example.org",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'empty.sqlite3'}",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode != 0
+    assert "--force" in result.stderr
 
 
 @override_settings(DEBUG=False)
