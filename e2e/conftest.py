@@ -57,8 +57,13 @@ def page(browser, live_server, demo):
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
     page = context.new_page()
     page.set_default_timeout(15000)
+    # Every page runs under the app's Content-Security-Policy: a refused script, style or image
+    # (Chromium reports it on the console) fails the test.
+    violations = []
+    page.on("console", lambda message: "Content Security Policy" in message.text and violations.append(message.text))
     yield page
     context.close()
+    assert not violations, violations
 
 
 def log_in(page, username: str) -> None:
