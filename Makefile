@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test test-quick lint bench worker e2e system-deps
+.PHONY: run test test-quick lint bench worker e2e system-deps backup restore
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,16 @@ e2e: $(VENV)/.installed
 
 # System libraries for PDF sheets (WeasyPrint), Chromium for the browser tests and wrk for the
 # page benchmark (Debian, as root).
-SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext chromium wrk
+SYSTEM_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core gettext chromium wrk postgresql-client
+# A dated archive of the database and the uploaded files under backups/ (pg_dump on PostgreSQL,
+# SQLite's backup API on SQLite); `make restore FILE=backups/cryocare-….tar.gz` brings one back
+# into an empty database and an empty media folder.
+backup: $(VENV)/.installed
+	$(PY) manage.py backup --directory backups
+
+restore: $(VENV)/.installed
+	@test -n "$(FILE)" || (echo "Give the archive: make restore FILE=backups/cryocare-YYYYmmdd-HHMMSS.tar.gz" && exit 2)
+	$(PY) manage.py restore "$(FILE)"
+
 system-deps:
 	apt-get install -y $(SYSTEM_PACKAGES) || (apt-get update && apt-get install -y $(SYSTEM_PACKAGES))

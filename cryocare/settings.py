@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "protocols",
     "sessions.apps.TreatmentSessionsConfig",
     "documents",
+    "cryocare",  # the project itself: its management commands (backup, restore) use every app
 ]
 
 MIDDLEWARE = [
