@@ -3,21 +3,10 @@
 import math
 
 from axes.helpers import get_cool_off, get_failure_limit
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-
-def client_address(request: HttpRequest) -> str | None:
-    """The address failures are counted against: the one the nearest of `LOGIN_PROXY_COUNT` trusted
-    proxies saw (each appends to X-Forwarded-For; anything further left could be made up by the
-    client), or the connection's own address without a proxy."""
-    count = settings.LOGIN_PROXY_COUNT
-    if count:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= count:
-            return forwarded[-count]
-    return request.META.get("REMOTE_ADDR")
+from patients.access import client_address  # noqa: F401 (AXES_CLIENT_IP_CALLABLE names it here)
 
 
 def lockout_response(request: HttpRequest, original_response=None, credentials: dict | None = None) -> HttpResponse:

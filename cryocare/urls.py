@@ -21,3 +21,6 @@ urlpatterns = [
     path("", include("clinic.urls")),
     path("", include("documents.urls")),
 ]
+
+handler403 = "cryocare.views.permission_denied"
+handler404 = "cryocare.views.page_not_found"

@@ -5,9 +5,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
+from django.views import defaults
 from django.views.decorators.http import require_http_methods, require_safe
 
 from cryocare.idle_logout import seconds_left
+from patients.access import log_event
+from patients.models import AccessEvent
+from patients.roles import user_roles
 
 
 @login_not_required
@@ -28,3 +32,29 @@ def session_keepalive(request: HttpRequest) -> JsonResponse:
         return JsonResponse({"seconds_left": 0, "login_url": reverse(settings.LOGIN_URL)}, status=401)
     left = settings.IDLE_LOGOUT_SECONDS if request.method == "POST" else seconds_left(request)
     return JsonResponse({"seconds_left": left})
+
+
+def _refused(request: HttpRequest, detail: str) -> None:
+    match = request.resolver_match
+    log_event(
+        request,
+        action=AccessEvent.Action.REFUSED,
+        object_type="page",
+        object_id=match.view_name if match else "",
+        detail=detail,
+    )
+
+
+def permission_denied(request: HttpRequest, exception=None) -> HttpResponse:
+    """403: the refusal is written to the access log (who, which page, why, from where)."""
+    if request.user.is_authenticated:
+        _refused(request, str(exception or "") or "refused")
+    return defaults.permission_denied(request, exception)
+
+
+def page_not_found(request: HttpRequest, exception=None) -> HttpResponse:
+    """404: for a logged-in user without a clinic role every page is 404 (the access layer); that
+    attempt is written to the access log as refused."""
+    if request.user.is_authenticated and not user_roles(request.user):
+        _refused(request, "no clinic role")
+    return defaults.page_not_found(request, exception)

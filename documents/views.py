@@ -17,7 +17,7 @@ from clinic.models import Clinic
 from documents import rendering, selectors, services
 from documents.forms import ConsentCoverForm, ConsentSignedForm
 from documents.models import DocumentKind, DocumentLink, PatientDocument
-from patients.access import Need, access
+from patients.access import Need, access, log_event
 from patients.models import AccessEvent, Patient
 from sessions.models import Appointment
 
@@ -317,6 +317,8 @@ def public_document(request: HttpRequest, token: str) -> HttpResponse:
     if link is None:
         return _link_invalid(request)
     document = link.document
+    log_event(request, action=AccessEvent.Action.VIEW, object_type="patientdocument", object_id=document.pk,
+              patient=document.patient, detail="opened by the patient's link")  # fmt: skip
     context = rendering.page_context(
         body_html=document.body_html, language=document.language, kind=document.kind, document=document
     ) | {"token": token, "superseded": selectors.series_of(document).first().pk != document.pk}
@@ -333,4 +335,6 @@ def public_document_pdf(request: HttpRequest, token: str) -> HttpResponse:
         data = selectors.stored_pdf(link.document)
     except selectors.DocumentError:
         return _link_invalid(request)
+    log_event(request, action=AccessEvent.Action.EXPORT, object_type="patientdocument", object_id=link.document_id,
+              patient=link.document.patient, detail="PDF downloaded by the patient's link")  # fmt: skip
     return _public(_pdf_response(data, link.document, attachment=True))

@@ -13,10 +13,12 @@ assessment); a `Patient` is its own patient. Templates get `can_*` flags built f
 (see `patients.context_processors`), never the roles themselves.
 """
 
+import ipaddress
 from enum import StrEnum
 from operator import attrgetter
 from typing import TypeVar
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
 from django.http import Http404, HttpRequest
@@ -49,8 +51,6 @@ REFUSALS = {
     Need.CLINIC_SETUP: "Only clinic admins can change the clinic set-up.",
     Need.OWN_CALENDAR: "Calendar feeds are for clinicians.",
 }
-LOGGED_AS = {Need.READ: AccessEvent.Action.VIEW}  # every other need is logged as a change
-
 M = TypeVar("M", bound=Model)
 
 
@@ -66,15 +66,60 @@ def require(user: User, need: Need) -> None:
         raise PermissionDenied(REFUSALS.get(need, "Your role does not allow this."))
 
 
-def log_access(request: HttpRequest, obj: Model, patient: Patient | None, action: str) -> None:
-    AccessEvent.objects.create(
-        user=request.user,
+def client_address(request: HttpRequest) -> str | None:
+    """The client's address: the one the nearest of `LOGIN_PROXY_COUNT` trusted proxies saw (each
+    appends to X-Forwarded-For; anything further left could be made up by the client), or the
+    connection's own address without a proxy. Log-in lockout counts failures against it too."""
+    count = settings.LOGIN_PROXY_COUNT
+    if count:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
+        if len(forwarded) >= count:
+            return forwarded[-count]
+    return request.META.get("REMOTE_ADDR")
+
+
+def log_event(
+    request: HttpRequest,
+    *,
+    action: str,
+    object_type: str,
+    object_id: str = "",
+    patient: Patient | None = None,
+    user=None,
+    detail: str = "",
+    rows: int | None = None,
+) -> AccessEvent:
+    """One entry of the access log: who (the request's user, or `user` for a token URL), what, when,
+    from where."""
+    if user is None and request.user.is_authenticated:
+        user = request.user
+    address = client_address(request)
+    try:
+        ipaddress.ip_address(address or "")
+    except ValueError:
+        address = None
+    return AccessEvent.objects.create(
+        user=user,
         action=action,
         patient=patient,
-        object_type=obj._meta.model_name,
-        object_id=str(obj.pk),
+        object_type=object_type,
+        object_id=str(object_id)[:40],
+        detail=detail[:300],
+        row_count=rows,
+        address=address,
         path=request.get_full_path()[:300],
     )
+
+
+def log_access(request: HttpRequest, obj: Model, patient: Patient | None, action: str) -> None:
+    log_event(request, action=action, object_type=obj._meta.model_name, object_id=str(obj.pk), patient=patient)
+
+
+def log_list(request: HttpRequest, name: str, *, rows: int, action: str = AccessEvent.Action.VIEW, user=None) -> None:
+    """A list or an export of many patients' data: which list, its filter (the query string) and
+    how many rows it showed."""
+    filters = "&".join(f"{key}={value}" for key, value in request.GET.items() if key != "page")
+    log_event(request, action=action, object_type="list", object_id=name, detail=filters, rows=rows, user=user)
 
 
 def access(
@@ -82,8 +127,8 @@ def access(
 ) -> M:
     """The record `pk` of `records` (a model or a queryset to load it with), if this user may `need` it.
 
-    The access is logged once, as a view for READ and a change otherwise, unless `action` names
-    another (an export).
+    The access is logged once: a view for a read or an opened form, a change for a write, unless
+    `action` names another (an export).
     """
     require(request.user, need)
     queryset = records if isinstance(records, QuerySet) else records._default_manager.all()
@@ -95,5 +140,9 @@ def access(
     except queryset.model.DoesNotExist:
         raise Http404 from None
     patient = attrgetter(path.replace("__", "."))(obj) if path else obj
-    log_access(request, obj, patient, action or LOGGED_AS.get(need, AccessEvent.Action.CHANGE))
+    if not action:
+        # Opening a form (a GET) is a read; the POST that saves it is the change.
+        changing = need != Need.READ and request.method not in ("GET", "HEAD")
+        action = AccessEvent.Action.CHANGE if changing else AccessEvent.Action.VIEW
+    log_access(request, obj, patient, action)
     return obj

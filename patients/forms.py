@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
@@ -330,3 +332,21 @@ class ConsentWithdrawForm(forms.Form):
 class CourseEndForm(forms.Form):
     reason = forms.ChoiceField(choices=CourseEndReason.choices, label="Why the course ends")
     note = forms.CharField(required=False, max_length=300, label="Note")
+
+
+class AccessLogSearchForm(forms.Form):
+    """The access log's search: a patient, a user, a date range (the last 30 days unless given)."""
+
+    patient = forms.CharField(required=False, max_length=100, help_text="Part of the MRN or the name.")
+    user = forms.CharField(required=False, max_length=150, help_text="Part of the user name.")
+    since = forms.DateField(required=False, widget=DATE, label="From")
+    until = forms.DateField(required=False, widget=DATE, label="To")
+
+    def clean(self):
+        data = super().clean()
+        today = timezone.localdate()
+        data["until"] = data.get("until") or today
+        data["since"] = data.get("since") or data["until"] - timedelta(days=30)
+        if data["since"] > data["until"]:
+            self.add_error("since", "The start date is after the end date.")
+        return data

@@ -455,24 +455,32 @@ class AssessmentPhoto(models.Model):
 
 
 class AccessEvent(models.Model):
-    """Who opened or changed which clinical record, and when: every read is traceable."""
+    """Who opened, listed, exported or changed which clinical record, when and from where; and who
+    was refused. Every read is traceable. A list or an export is one event naming the list, its
+    filter and how many rows it showed; a patient's link to a sheet has no user."""
 
     class Action(models.TextChoices):
         VIEW = "view", "Viewed"
         CHANGE = "change", "Changed"
         EXPORT = "export", "Exported"
+        REFUSED = "refused", "Refused"
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     action = models.CharField(max_length=10, choices=Action.choices)
     patient = models.ForeignKey(Patient, on_delete=models.PROTECT, null=True, blank=True, related_name="access_events")
-    object_type = models.CharField(max_length=60)
-    object_id = models.CharField(max_length=40)
+    object_type = models.CharField(max_length=60)  # a model's name, or "list"
+    object_id = models.CharField(max_length=40)  # the record's id, or the list's name
+    detail = models.CharField(max_length=300, blank=True, help_text="A list's filter, or why access was refused.")
+    row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Rows a list or an export showed.")
+    address = models.GenericIPAddressField(null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
         ordering = ["-at", "-pk"]
-        indexes = [models.Index(fields=["patient", "-at"])]
+        indexes = [models.Index(fields=["patient", "-at"]), models.Index(fields=["user", "-at"])]
 
     def __str__(self) -> str:
         return f"{self.user} {self.action} {self.object_type} {self.object_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -7,6 +7,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from patients.models import (
     CONSENT_ADULT_AGE,
+    AccessEvent,
     AssessmentPhoto,
     Consent,
     Patient,
@@ -136,3 +137,18 @@ def patient_history(*, patient: Patient, limit: int = 100) -> list[HistoryEntry]
             )
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:limit]
+
+
+def access_log_search(*, patient: str = "", user: str = "", since: date, until: date) -> QuerySet[AccessEvent]:
+    """The access log between two dates (inclusive, in the server's time zone), newest first,
+    narrowed by patient (part of the MRN or name) and user (part of the user name)."""
+    events = AccessEvent.objects.select_related("user", "patient").filter(at__date__gte=since, at__date__lte=until)
+    if patient:
+        events = events.filter(
+            Q(patient__mrn__icontains=patient)
+            | Q(patient__family_name__icontains=patient)
+            | Q(patient__given_name__icontains=patient)
+        )
+    if user:
+        events = events.filter(user__username__icontains=user)
+    return events.order_by("-at", "-pk")

@@ -5,6 +5,8 @@ from patients import views
 app_name = "patients"
 
 urlpatterns = [
+    path("access-log/", views.access_log_search, name="access_log_search"),
+    path("access-log.csv", views.access_log_csv, name="access_log_csv"),
     path("", views.patient_list, name="list"),
     path("new/", views.patient_create, name="create"),
     path("<int:patient_id>/edit/", views.patient_edit, name="edit"),

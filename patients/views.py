@@ -1,14 +1,17 @@
+import csv
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from patients import selectors, services
-from patients.access import Need, access, can, require
+from patients.access import Need, access, can, log_list, require
 from patients.forms import (
+    AccessLogSearchForm,
     AssessmentForm,
     ConditionForm,
     ConsentForm,
@@ -18,7 +21,7 @@ from patients.forms import (
     PatientForm,
     ScarForm,
 )
-from patients.models import AssessmentPhoto, Consent, Patient, Scar, ScarAssessment
+from patients.models import AccessEvent, AssessmentPhoto, Consent, Patient, Scar, ScarAssessment
 
 HISTORY_SHOWN = 200  # the newest changes
 PAGE_SIZE = 25
@@ -31,6 +34,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.patient_search(query=query, include_archived=include_archived), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    log_list(request, "patient list", rows=len(page.object_list))
     return render(
         request, "patients/patient_list.html", {"page": page, "query": query, "include_archived": include_archived}
     )
@@ -242,3 +246,52 @@ def scar_course_reopen(request: HttpRequest, scar_id: int) -> HttpResponse:
     else:
         messages.success(request, "Course reopened.")
     return redirect("sessions:scar", scar.pk)
+
+
+ACCESS_LOG_CSV_LIMIT = 100_000  # rows in one export; narrow the search for more
+ACCESS_LOG_CSV_COLUMNS = ["at", "user", "action", "record", "patient MRN", "detail", "rows", "address", "page"]
+
+
+def _access_log(request: HttpRequest):
+    require(request.user, Need.CLINIC_SETUP)
+    form = AccessLogSearchForm(request.GET)  # every field is optional: no filter means the last 30 days
+    if not form.is_valid():
+        return form, None
+    return form, selectors.access_log_search(**form.cleaned_data)
+
+
+@require_safe
+def access_log_search(request: HttpRequest) -> HttpResponse:
+    """Clinic admins search the whole access log by patient, user and dates."""
+    form, events = _access_log(request)
+    page = Paginator(events if events is not None else AccessEvent.objects.none(), 50).get_page(request.GET.get("page"))
+    log_list(request, "access log", rows=len(page.object_list))
+    return render(request, "patients/access_log_search.html", {"form": form, "page": page})
+
+
+@require_safe
+def access_log_csv(request: HttpRequest) -> HttpResponse:
+    form, events = _access_log(request)
+    if events is None:
+        return HttpResponse("Check the search: " + form.errors.as_text(), status=400, content_type="text/plain")
+    events = list(events[:ACCESS_LOG_CSV_LIMIT])
+    log_list(request, "access log CSV", rows=len(events), action=AccessEvent.Action.EXPORT)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="access-log.csv"'
+    writer = csv.writer(response)
+    writer.writerow(ACCESS_LOG_CSV_COLUMNS)
+    for e in events:
+        writer.writerow(
+            _csv_cell(value)
+            for value in (
+                e.at.isoformat(), e.user.get_username() if e.user else "(patient link)", e.action,
+                f"{e.object_type} {e.object_id}", e.patient.mrn if e.patient else "", e.detail,
+                "" if e.row_count is None else e.row_count, e.address or "", e.path,
+            )
+        )  # fmt: skip
+    return response
+
+
+def _csv_cell(value) -> str:
+    text = str(value)
+    return f"'{text}" if text.startswith(("=", "+", "-", "@")) else text

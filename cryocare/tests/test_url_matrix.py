@@ -55,6 +55,8 @@ MATRIX = {
     "logout": ({}, staff(405, outsider=405)),
     "session_keepalive": ({}, {"anonymous": 401, "outsider": 200, "clinician": 200, "clinic_admin": 200}),
     "patients:list": ({}, staff(200)),
+    "patients:access_log_search": ({}, staff(200, clinician=403)),
+    "patients:access_log_csv": ({}, staff(200, clinician=403)),
     "patients:create": ({}, staff(200)),
     "patients:edit": ({"patient_id": "patient"}, staff(200)),
     "patients:access_log": ({"patient_id": "patient"}, staff(200)),

@@ -11,7 +11,8 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from clinic.models import Clinic
-from patients.access import Need, require
+from patients.access import Need, log_list, require
+from patients.models import AccessEvent
 from sessions import calendar, services
 from sessions.selectors import appointments_between
 
@@ -30,11 +31,13 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
     by = calendar.BY_ROOM if request.GET.get("by") == calendar.BY_ROOM else calendar.BY_CLINICIAN
     clinic = Clinic.current()
     start, end = calendar.local_bounds(day, day, clinic.zone)
+    appointments = list(appointments_between(start=start, end=end))
+    log_list(request, "day calendar", rows=len(appointments))
     grid = calendar.day_grid(
         day=day,
         zone=clinic.zone,
         by=by,
-        appointments=list(appointments_between(start=start, end=end)),
+        appointments=appointments,
         clinicians=calendar.active_clinicians(),
         rooms=calendar.active_rooms(),
         opening=calendar.opening_spans(),
@@ -67,12 +70,14 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     closures = calendar.closures_between(days[0], days[-1])
     if clinician is not None:
         closures = [c for c in closures if c.clinician_id in (None, clinician.pk)]
+    appointments = list(appointments_between(start=start, end=end, clinician=clinician))
+    log_list(request, "week calendar", rows=len(appointments))
     context = {
         "day": day,
         "week": calendar.week_days(
             days=days,
             zone=clinic.zone,
-            appointments=appointments_between(start=start, end=end, clinician=clinician),
+            appointments=appointments,
             closures=closures,
         ),
         "clinicians": [(c, calendar.person_label(c)) for c in clinicians],
@@ -106,10 +111,13 @@ def ical_feed(request: HttpRequest, token: str) -> HttpResponse:
     if feed is None:
         return HttpResponseNotFound("Not found.\n", content_type="text/plain; charset=utf-8")
     now = timezone.now()
+    appointments = list(
+        appointments_between(start=now - calendar.FEED_PAST, end=now + calendar.FEED_AHEAD, clinician=feed.clinician)
+    )
+    # The token stands for its clinician: the calendar app's fetch is logged as theirs.
+    log_list(request, "calendar feed", rows=len(appointments), action=AccessEvent.Action.EXPORT, user=feed.clinician)
     body = calendar.ics_document(
-        appointments=appointments_between(
-            start=now - calendar.FEED_PAST, end=now + calendar.FEED_AHEAD, clinician=feed.clinician
-        ),
+        appointments=appointments,
         calendar_name=f"CryoCare – {calendar.person_label(feed.clinician)}",
         now=now,
         link=lambda a: request.build_absolute_uri(reverse("sessions:appointment", args=[a.pk])),

@@ -7,7 +7,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from clinic.models import Clinic
-from patients.access import Need, require
+from patients.access import Need, log_list, require
+from patients.models import AccessEvent
 from patients.roles import clinician_users
 from protocols.models import ProtocolParameters
 from sessions import selectors, worklist
@@ -53,6 +54,7 @@ def worklist_due(request: HttpRequest) -> HttpResponse:
     paginator.count = counts.get(filters["state"], total)
     page = paginator.get_page(request.GET.get("page"))
     page.object_list = worklist.due_rows(page.object_list, today=today, parameters=parameters)
+    log_list(request, "worklist", rows=len(page.object_list))
     # Usually none or a few: counted separately only when there are more than are shown.
     to_reschedule = list(selectors.visits_to_reschedule()[: TO_RESCHEDULE_SHOWN + 1])
     to_reschedule_count = len(to_reschedule)
@@ -85,6 +87,7 @@ def worklist_due_csv(request: HttpRequest) -> HttpResponse:
     rows = worklist.due_rows(
         worklist.due_scars(today=today, parameters=parameters, **filters), today=today, parameters=parameters
     )
+    log_list(request, "worklist CSV", rows=len(rows), action=AccessEvent.Action.EXPORT)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="due-{today:%Y-%m-%d}.csv"'
     writer = csv.writer(response)
