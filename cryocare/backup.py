@@ -24,6 +24,10 @@ from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+# The only database file names an archive may name: anything else (an absolute path, "../…") is
+# refused before a file is read.
+DATABASE_FILES = {"postgresql": "database.dump", "sqlite": "database.sqlite3"}
+
 
 class BackupError(Exception):
     """A backup or restore that cannot be done; the message says why, nothing was changed."""
@@ -77,6 +81,9 @@ def backup(directory: Path, *, now: datetime | None = None) -> Path:
             "migrations": sorted(MigrationRecorder(connection).applied_migrations()),
             "rows": row_counts(),
         }
+        # Patient records: readable by the owner only, whatever the umask.
+        archive.touch(mode=0o600, exist_ok=True)
+        archive.chmod(0o600)
         with tarfile.open(archive, "w:gz") as tar:
             data = json.dumps(manifest, indent=2).encode()
             info = tarfile.TarInfo("manifest.json")
@@ -122,7 +129,9 @@ def restore(archive: Path) -> dict:
             tar.extractall(work, filter="data")  # refuses absolute paths, links out and device files
         except (tarfile.TarError, OSError, EOFError) as error:
             raise BackupError(f"{archive} could not be read: {error}") from None
-        database = Path(work) / manifest["database"]
+        if manifest["database"] != DATABASE_FILES.get(connection.vendor):
+            raise BackupError(f"{archive} names an unexpected database file: {str(manifest['database'])[:100]!r}.")
+        database = Path(work) / DATABASE_FILES[connection.vendor]
         if not database.is_file():
             raise BackupError(f"{archive} holds no database file.")
         if connection.vendor == "postgresql":
@@ -132,6 +141,7 @@ def restore(archive: Path) -> dict:
                     "--no-owner",
                     "--no-privileges",
                     "--exit-on-error",
+                    "--single-transaction",  # all or nothing: a failed restore leaves the database empty
                     f"--dbname={_pg_env()['PGDATABASE']}",
                     str(database),
                 ]

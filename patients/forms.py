@@ -157,7 +157,7 @@ class ScarForm(forms.ModelForm):
         self.helper = _helper(
             Row(Column("body_site"), Column("laterality")),
             Row(Column("morphology"), Column("cause"), Column("onset_date")),
-            Row(Column("goal"), Column("status")),
+            Row(Column("goal")),
             "note",
         )
 

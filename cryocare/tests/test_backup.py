@@ -1,11 +1,13 @@
 """`manage.py backup` / `restore`: a seeded clinic comes back whole into an empty database, on SQLite
 and on PostgreSQL; bad archives and non-empty databases are refused with a message."""
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
 import uuid
 from pathlib import Path
 
@@ -118,3 +120,29 @@ def test_a_backup_of_another_engine_is_refused(tmp_path):
         assert result.returncode != 0 and "backup is of a sqlite database" in result.stderr
     finally:
         _psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def test_the_archive_is_readable_by_its_owner_only(tmp_path):
+    env = _env(f"sqlite:///{tmp_path / 'a.sqlite3'}", tmp_path / "media")
+    _manage(env, "migrate", "-v0")
+    _manage(env, "backup", "--directory", str(tmp_path / "backups"))
+    archive = next((tmp_path / "backups").glob("cryocare-*.tar.gz"))
+    assert archive.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("named", ["/etc/hostname", "../database.sqlite3", "media/x.sqlite3"])
+def test_a_manifest_naming_another_database_file_is_refused(tmp_path, named):
+    """The database file is never a path the archive chooses: it could name any file on the server."""
+    archive = tmp_path / "forged.tar.gz"
+    manifest = json.dumps({"engine": "sqlite", "database": named}).encode()
+    with tarfile.open(archive, "w:gz") as tar:
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+    env = _env(f"sqlite:///{tmp_path / 'empty.sqlite3'}", tmp_path / "media")
+    result = _manage(env, "restore", str(archive), check=False)
+    assert result.returncode != 0 and "Traceback" not in result.stderr
+    assert "unexpected database file" in result.stderr
+    assert not (tmp_path / "empty.sqlite3").exists() or _manage(
+        env, "shell", "-v", "0", "-c", "from django.db import connection; print(connection.introspection.table_names())"
+    ).stdout.strip() == "[]"
