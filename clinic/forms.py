@@ -37,6 +37,14 @@ class ClinicForm(forms.ModelForm):
         help_text="Offered start times are this far apart.",
     )
 
+    reminder_hours_before = forms.IntegerField(
+        label="Reminder sent (hours before the visit)",
+        min_value=1,
+        max_value=168,
+        initial=48,
+        help_text="Patients who agreed to e-mail get a reminder this long before a treatment or review visit.",
+    )
+
     class Meta:
         model = Clinic
         fields = [
@@ -48,12 +56,15 @@ class ClinicForm(forms.ModelForm):
             "time_zone",
             "default_visit_minutes",
             "slot_step_minutes",
+            "reminder_hours_before",
+            "daily_messages_at",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "after_hours_advice": forms.Textarea(attrs={"rows": 3}),
             "after_hours_advice_es": forms.Textarea(attrs={"rows": 3, "lang": "es"}),
             "time_zone": forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
+            "daily_messages_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
         }
 
     def __init__(self, *args, **kwargs):
@@ -63,6 +74,7 @@ class ClinicForm(forms.ModelForm):
             "address",
             Row(Column("after_hours_advice"), Column("after_hours_advice_es")),
             Row(Column("time_zone"), Column("default_visit_minutes"), Column("slot_step_minutes")),
+            Row(Column("reminder_hours_before"), Column("daily_messages_at")),
             submit="Save clinic details",
         )
 

@@ -2,7 +2,7 @@
 hours, closures, and its scheduling defaults. Everything else reads the clinic through this app."""
 
 import zoneinfo
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -56,12 +56,27 @@ class Clinic(SingletonModel):
     )
     default_visit_minutes = models.PositiveSmallIntegerField(default=30)
     slot_step_minutes = models.PositiveSmallIntegerField(default=15)
+    # Messages (the notifications app): when reminders go out, and when the day's recalls and digest do.
+    reminder_hours_before = models.PositiveSmallIntegerField(
+        "reminder sent (hours before the visit)",
+        default=48,
+        help_text="Patients who agreed to e-mail get a reminder this long before a treatment or review visit.",
+    )
+    daily_messages_at = models.TimeField(
+        "daily recalls and digest from",
+        default=time(7, 30),
+        help_text="Clinic time. Recalls to patients and the staff digest go out once a day from this time.",
+    )
     history = HistoricalRecords()
 
     class Meta:
         constraints = [
             models.CheckConstraint(condition=Q(default_visit_minutes__gte=5), name="clinic_visit_at_least_5_minutes"),
             models.CheckConstraint(condition=Q(slot_step_minutes__gte=5), name="clinic_slot_step_at_least_5_minutes"),
+            models.CheckConstraint(
+                condition=Q(reminder_hours_before__gte=1, reminder_hours_before__lte=168),
+                name="clinic_reminder_1_to_168_hours_before",
+            ),
         ]
 
     def __str__(self) -> str:

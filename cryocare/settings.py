@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "protocols",
     "sessions.apps.TreatmentSessionsConfig",
     "documents",
+    "notifications",
     "cryocare",  # the project itself: its management commands (backup, restore) use every app
 ]
 
@@ -105,10 +106,26 @@ CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not REDIS_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
+CELERY_TASK_TIME_LIMIT = 300
+CELERY_TASK_SOFT_TIME_LIMIT = 240
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The periodic jobs (notifications.tasks). Each is safe to run at any time and any number of times:
+# the outbox's unique keys make a second run send nothing new. Recalls and the digest wait for the
+# clinic's daily messages time (clinic set-up), in the clinic's time zone, so they run often and act
+# once a day.
+CELERY_BEAT_SCHEDULE = {
+    "reminders": {"task": "notifications.send_reminders", "schedule": timedelta(minutes=5)},
+    "recalls": {"task": "notifications.send_recalls", "schedule": timedelta(minutes=30)},
+    "digest": {"task": "notifications.send_digest", "schedule": timedelta(minutes=15)},
+    "outbox": {"task": "notifications.sweep_outbox", "schedule": timedelta(minutes=1)},
+}
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="CryoCare <cryocare@localhost>")
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# The address the app is reached at, for links in e-mails (the digest).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

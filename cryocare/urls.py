@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("sessions.urls")),
     path("", include("clinic.urls")),
     path("", include("documents.urls")),
+    path("", include("notifications.urls")),
 ]
 
 handler403 = "cryocare.views.permission_denied"

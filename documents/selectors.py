@@ -28,6 +28,14 @@ from sessions.selectors import scar_upcoming_appointment, window_after
 
 DEFAULT_LINK_DAYS = 90
 
+# How to get ready for a freezing session: on the preparation sheet and in visit reminders (general
+# advice for everyone, never anything about one patient's conditions).
+PREPARATION_ADVICE = [
+    _("Keep the area out of the sun for at least 7 days before the session. No sunbeds."),
+    _("Bring a list of all your medicines, and of all creams and ointments you use on your skin."),
+    _("Follow any personal advice your doctor gave you."),
+]
+
 # Sites in plain words for the sheet; the codes' own labels (protocols.codes) are not translated.
 BODY_SITES = {
     "scalp": pgettext_lazy("body site", "Scalp"),
@@ -289,6 +297,7 @@ def preparation_context(*, patient: Patient, appointment: Appointment | None) ->
         "appointment_at": timezone.localtime(appointment.starts_at, clinic.zone) if appointment else None,
         "scars": scars,
         "minor": age_on(patient.birth_date, on_date) < CONSENT_ADULT_AGE,
+        "advice": PREPARATION_ADVICE,
         "first_session": not TreatmentSession.objects.filter(
             appointment__patient=patient, completed_at__isnull=False
         ).exists(),

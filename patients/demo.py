@@ -126,7 +126,12 @@ def seed_demo(*, today: date, published_password: bool = True) -> dict:
     for spec in DEMO_USERS:
         user, made = User.objects.get_or_create(
             username=spec.username,
-            defaults={"first_name": spec.first_name, "last_name": spec.last_name, "is_staff": spec.is_staff},
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@example.org",  # for the daily digest
+                "is_staff": spec.is_staff,
+            },
         )
         if made:
             password = demo_password(published=published_password)

@@ -143,6 +143,15 @@ def test_a_manifest_naming_another_database_file_is_refused(tmp_path, named):
     result = _manage(env, "restore", str(archive), check=False)
     assert result.returncode != 0 and "Traceback" not in result.stderr
     assert "unexpected database file" in result.stderr
-    assert not (tmp_path / "empty.sqlite3").exists() or _manage(
-        env, "shell", "-v", "0", "-c", "from django.db import connection; print(connection.introspection.table_names())"
-    ).stdout.strip() == "[]"
+    assert (
+        not (tmp_path / "empty.sqlite3").exists()
+        or _manage(
+            env,
+            "shell",
+            "-v",
+            "0",
+            "-c",
+            "from django.db import connection; print(connection.introspection.table_names())",
+        ).stdout.strip()
+        == "[]"
+    )

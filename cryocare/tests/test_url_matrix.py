@@ -121,6 +121,8 @@ MATRIX = {
     "documents:document_link_revoke": ({"link_id": "link"}, staff(405)),
     "documents:public_document": ({"token": "link_token"}, PUBLIC),
     "documents:public_document_pdf": ({"token": "link_token"}, {r: 404 for r in ROLES}),
+    "notifications:outbox": ({}, staff(200, clinician=403)),
+    "notifications:retry": ({"message_id": "room"}, staff(405)),
 }
 
 
