@@ -18,6 +18,8 @@ CLINIC = {
     "clinic-time_zone": "Europe/Madrid",
     "clinic-default_visit_minutes": "30",
     "clinic-slot_step_minutes": "15",
+    "clinic-reminder_hours_before": "48",
+    "clinic-daily_messages_at": "07:30",
 }
 
 
@@ -38,6 +40,23 @@ def test_clinic_admin_sees_the_set_up_page(admin_client_):
     response = admin_client_.get(SETTINGS_URL)
     assert response.status_code == 200
     assert response.context["clinic_form"].instance == Clinic.current()
+
+
+def test_clinic_admin_sets_when_reminders_and_the_daily_messages_go(admin_client_):
+    response = admin_client_.post(
+        SETTINGS_URL, CLINIC | {"clinic-reminder_hours_before": "24", "clinic-daily_messages_at": "06:45"}
+    )
+    assert response.status_code == 302
+    clinic = Clinic.current()
+    assert (clinic.reminder_hours_before, clinic.daily_messages_at) == (24, datetime.time(6, 45))
+
+
+@pytest.mark.parametrize("hours", ["0", "169", "two"])
+def test_a_reminder_time_outside_1_to_168_hours_is_refused_on_its_field(admin_client_, hours):
+    response = admin_client_.post(SETTINGS_URL, CLINIC | {"clinic-reminder_hours_before": hours})
+    assert response.status_code == 200
+    assert "reminder_hours_before" in response.context["clinic_form"].errors
+    assert Clinic.current().reminder_hours_before == 48
 
 
 def test_clinic_admin_saves_clinic_details_and_time_zone(admin_client_):
