@@ -37,8 +37,10 @@ bench: $(VENV)/.installed
 	$(PY) manage.py protocol_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py bench_pages --patients 10000
 
+# Reminders, recalls and the digest in the background (Celery worker with beat): needs Redis.
 worker: $(VENV)/.installed
-	$(VENV)/bin/celery -A cryocare worker --beat --loglevel=info
+	@test -n "$(REDIS_URL)" || (echo "Set REDIS_URL, e.g. REDIS_URL=redis://127.0.0.1:6379/0 make worker (and start the web app with it too). Without it, tasks run in the web process and nothing else is needed." && exit 2)
+	$(VENV)/bin/celery -A cryocare worker --beat --loglevel=info --schedule .celerybeat-schedule
 
 # Browser tests (Debian's chromium + Playwright), as their own pytest call.
 e2e: $(VENV)/.installed

@@ -15,6 +15,12 @@ def pytest_configure(config):
     from django.conf import settings
 
     settings.CACHES["default"]["KEY_PREFIX"] = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    # Tasks run in the test's own process and transaction, with REDIS_URL set or not: a test sees what
+    # a task did. notifications/tests/test_worker.py runs a real worker against Redis.
+    from cryocare.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
 
 
 def _user_with_role(username: str, role: str | None):
