@@ -84,10 +84,7 @@ class RecallWindow:
     patient: Patient
     earliest: date
     latest: date
-    scar_ids: list[int] = field(default_factory=list)
-
-    def days_left(self, today: date) -> int:
-        return (self.latest - today).days
+    scars: list = field(default_factory=list)
 
     @property
     def last_week_from(self) -> date:
@@ -103,14 +100,14 @@ def _consent_withdrawn(today: date) -> Exists:
     )
 
 
-def recall_windows(*, today: date, now: datetime, patient: Patient | None = None) -> list[RecallWindow]:
-    """Windows to recall patients to, on `today` (the clinic's date).
+def recall_candidates(*, today: date, now: datetime, patient: Patient | None = None) -> list[RecallWindow]:
+    """Windows a patient may be recalled to on `today` (the clinic's date), from one query, before
+    the engine is asked (`recall_decided`).
 
     A scar counts when it is active, of a current patient who agreed to e-mail, in its window (open
     or closing, not overdue), with nothing booked for it (a review visit counts as booked: see
-    `sessions.worklist`), its cryotherapy consent not withdrawn, and the engine's decision for booking
-    it today — the booking page's decision — neither *blocked* nor *goal reached* (STP-01). Scars of
-    one patient with the same window make one window.
+    `sessions.worklist`), and its cryotherapy consent not withdrawn. Scars of one patient with the
+    same window make one window.
     """
     parameters = ProtocolParameters.current()
     scars = (
@@ -123,15 +120,24 @@ def recall_windows(*, today: date, now: datetime, patient: Patient | None = None
         scars = scars.filter(patient=patient)
     windows: dict[tuple, RecallWindow] = {}
     for row in due_rows(scars, today=today, parameters=parameters):
-        decision = scar_decision_or_errors(scar=row.scar, on_date=today)
+        key = (row.patient.pk, row.window.earliest, row.window.latest)
+        window = windows.setdefault(key, RecallWindow(row.patient, row.window.earliest, row.window.latest))
+        window.scars.append(row.scar)
+    return list(windows.values())
+
+
+def recall_decided(window: RecallWindow, *, today: date) -> RecallWindow | None:
+    """The window with the scars the engine lets be booked today — the booking page's decision:
+    neither *blocked* nor *goal reached* (STP-01); None when no scar is left."""
+    scars = []
+    for scar in window.scars:
+        decision = scar_decision_or_errors(scar=scar, on_date=today)
         if decision.get("outcome") in (None, Outcome.BLOCKED):
             continue
         if any(finding["code"] == GOAL_REACHED for finding in decision["findings"]):
             continue
-        key = (row.patient.pk, row.window.earliest, row.window.latest)
-        window = windows.setdefault(key, RecallWindow(row.patient, row.window.earliest, row.window.latest))
-        window.scar_ids.append(row.scar.pk)
-    return list(windows.values())
+        scars.append(scar)
+    return RecallWindow(window.patient, window.earliest, window.latest, scars) if scars else None
 
 
 def recall_still_due(message: Message, *, today: date, now: datetime) -> str:
@@ -139,8 +145,9 @@ def recall_still_due(message: Message, *, today: date, now: datetime) -> str:
     unreachable = _patient_unreachable(message.patient, message.recipient)
     if unreachable:
         return unreachable
-    for window in recall_windows(today=today, now=now, patient=message.patient):
-        if (window.earliest, window.latest) == (message.window_earliest, message.window_latest):
+    for window in recall_candidates(today=today, now=now, patient=message.patient):
+        same = (window.earliest, window.latest) == (message.window_earliest, message.window_latest)
+        if same and recall_decided(window, today=today):
             return ""
     return "No scar of this window needs booking any more (booked, blocked, goal reached or course ended)."
 

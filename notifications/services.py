@@ -94,33 +94,39 @@ def reminders_plan(*, now: datetime) -> list[Planned]:
 
 def recalls_plan(*, now: datetime) -> list[Planned]:
     """A recall when a window is open and nothing is booked; a second one when CLOSING_DAYS of it
-    remain, if the first went out before then."""
-    today = Clinic.current().date_of(now)
-    windows = selectors.recall_windows(today=today, now=now)
-    first_keys = {w: _recall_key(MessageKind.RECALL, w) for w in map(_window_id, windows)}
-    firsts = {
-        m.key: timezone.localdate(m.created_at, Clinic.current().zone)
-        for m in Message.objects.filter(key__in=first_keys.values()).only("key", "created_at")
+    remain, if the first went out before then. The engine is asked only about windows that are due a
+    recall (a job that runs every half hour asks nothing once the day's recalls are out)."""
+    clinic = Clinic.current()
+    today = clinic.date_of(now)
+    windows = selectors.recall_candidates(today=today, now=now)
+    first_keys = {_window_id(w): _recall_key(MessageKind.RECALL, _window_id(w)) for w in windows}
+    made = {
+        m.key: timezone.localdate(m.created_at, clinic.zone)
+        for m in Message.objects.filter(
+            key__in=[*first_keys.values(), *(_recall_key(MessageKind.RECALL_LAST, w) for w in first_keys)]
+        ).only("key", "created_at")
     }
     planned = []
     for window in windows:
-        first_key = first_keys[_window_id(window)]
+        window_id = _window_id(window)
         kind = MessageKind.RECALL
-        if first_key in firsts:
-            if today < window.last_week_from or firsts[first_key] >= window.last_week_from:
+        if first_keys[window_id] in made:
+            if today < window.last_week_from or made[first_keys[window_id]] >= window.last_week_from:
                 continue  # the first recall is out; the second waits for the last week, unless the first was in it
             kind = MessageKind.RECALL_LAST
+        if _recall_key(kind, window_id) in made or not selectors.recall_decided(window, today=today):
+            continue
         planned.append(
             Planned(
                 kind=kind,
-                key=_recall_key(kind, _window_id(window)),
+                key=_recall_key(kind, window_id),
                 recipient=window.patient.email,
                 patient=window.patient,
                 window_earliest=window.earliest,
                 window_latest=window.latest,
             )
         )
-    return _new(planned)
+    return planned
 
 
 def _window_id(window: selectors.RecallWindow) -> tuple:

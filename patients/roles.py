@@ -49,6 +49,7 @@ ADMIN_SITE_PERMISSIONS = {
         ("protocols", "view_protocolparameters"),
         ("axes", "view_accessattempt"),
         ("axes", "delete_accessattempt"),
+        ("notifications", "view_message"),  # the outbox, with its *retry* action
         *[
             ("clinic", f"{action}_{model}")
             for model in ("clinic", "openinghours", "room", "workinghours", "closure")

@@ -13,6 +13,7 @@ from notifications import services, tasks
 from notifications.models import MAX_ATTEMPTS, SENDING_TIMEOUT, Message, MessageStatus
 from notifications.tests.helpers import NOW, reachable_patient
 from patients.models import AccessEvent
+from patients.roles import role_permissions_sync
 from sessions.tests.factories import AppointmentFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock")]
@@ -138,3 +139,19 @@ def test_retrying_a_message_that_is_not_there_is_404(admin_client_):
 def test_an_unknown_status_filter_shows_all(reminder, admin_client_):
     response = admin_client_.get(reverse("notifications:outbox"), {"status": "<script>"})
     assert response.status_code == 200 and b"pat@example.org" in response.content
+
+
+def test_failed_messages_are_retried_from_the_django_admin_too(
+    reminder, clinic_admin, client, django_capture_on_commit_callbacks, mailoutbox
+):
+    role_permissions_sync()
+    clinic_admin.is_staff = True
+    clinic_admin.save()
+    client.force_login(clinic_admin)
+    Message.objects.filter(pk=reminder.pk).update(status=MessageStatus.FAILED, attempts=MAX_ATTEMPTS, last_error="x")
+    changelist = reverse("admin:notifications_message_changelist")
+    assert client.get(changelist, {"status__exact": "failed"}).status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(changelist, {"action": "retry", "_selected_action": [reminder.pk]})
+    reminder.refresh_from_db()
+    assert (reminder.status, len(mailoutbox)) == (MessageStatus.SENT, 1)
