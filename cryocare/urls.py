@@ -2,12 +2,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from cryocare.views import health, session_keepalive
+from sessions.views import home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="patients:list"), name="home"),
+    path("", home.home, name="home"),
     path("health/", health, name="health"),
     path("accounts/login/", login_not_required(auth_views.LoginView.as_view()), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -6,6 +6,7 @@ needs DJANGO_ALLOW_ASYNC_UNSAFE, which must not leak into the main suite).
 
 import io
 import os
+import re
 import shutil
 
 import pytest
@@ -66,12 +67,15 @@ def page(browser, live_server, demo):
     assert not violations, violations
 
 
-def log_in(page, username: str) -> None:
+def log_in(page, username: str, *, then: str = "/patients/") -> None:
+    """Log in (the home page opens), then go to `then` (the patient list unless told)."""
     page.goto("/accounts/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", E2E_PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url("**/patients/")
+    page.wait_for_url(re.compile(r"://[^/]+/$"))
+    if then != "/":
+        page.goto(then)
 
 
 def shot(page, name: str) -> None:

@@ -16,8 +16,8 @@ from protocols.models import Outcome, ProtocolParameters
 from protocols.window import CLOSING_DAYS, WindowState
 from sessions.calendar import local_bounds, person_label
 from sessions.decisions import scar_decision_or_errors
-from sessions.models import Appointment, AppointmentStatus, TreatmentSession
-from sessions.selectors import visits_to_reschedule
+from sessions.models import Appointment, AppointmentStatus
+from sessions.selectors import requests_waiting, unsigned_records, visits_to_reschedule
 from sessions.worklist import due_counts, due_rows, due_scars
 
 GOAL_REACHED = "STP-01"
@@ -191,12 +191,6 @@ class ClinicianDigest:
         return not (self.requests_waiting or self.unsigned_records)
 
 
-def _waiting_requests(today: date, zone) -> QuerySet[Appointment]:
-    """Requests awaiting a clinician for today or later (an older one can no longer take place)."""
-    start, _ = local_bounds(today, today, zone)
-    return Appointment.objects.filter(status=AppointmentStatus.REQUESTED, starts_at__gte=start)
-
-
 def clinic_digest(*, today: date, now: datetime) -> ClinicDigest:
     clinic = Clinic.current()
     start, end = local_bounds(today, today, clinic.zone)
@@ -216,24 +210,16 @@ def clinic_digest(*, today: date, now: datetime) -> ClinicDigest:
         closing=counts[WindowState.CLOSING],
         overdue=counts[WindowState.OVERDUE],
         to_reschedule=visits_to_reschedule().filter(starts_at__gte=start).count(),
-        requests_waiting=_waiting_requests(today, clinic.zone).count(),
+        requests_waiting=requests_waiting(today=today).count(),
         messages_failed=Message.objects.filter(status=MessageStatus.FAILED).count(),
     )
 
 
 def clinician_digest(*, user, today: date) -> ClinicianDigest:
     return ClinicianDigest(
-        requests_waiting=_waiting_requests(today, Clinic.current().zone).filter(clinician=user).count(),
-        unsigned_records=unsigned_records(user=user).count(),
+        requests_waiting=requests_waiting(today=today, clinician=user).count(),
+        unsigned_records=unsigned_records(clinician=user).count(),
     )
-
-
-def unsigned_records(*, user) -> QuerySet[TreatmentSession]:
-    """Treatment records of the clinician's visits not signed yet (nor entered in error, nor of a
-    visit cancelled or missed)."""
-    return TreatmentSession.objects.filter(
-        appointment__clinician=user, completed_at__isnull=True, entered_in_error=False
-    ).exclude(appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
 
 
 # --- The outbox page -----------------------------------------------------------------------------

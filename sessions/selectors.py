@@ -16,6 +16,7 @@ from sessions.models import (
     Appointment,
     AppointmentScar,
     AppointmentStatus,
+    SessionAdverseEvent,
     TreatmentSession,
 )
 
@@ -138,4 +139,46 @@ def visits_to_reschedule() -> QuerySet[Appointment]:
         .select_related("patient", "clinician", "room")
         .prefetch_related(planned_scars())
         .order_by("starts_at", "pk")
+    )
+
+
+# --- What waits for people: the home page and the daily digest ------------------------------------
+
+
+def requests_waiting(*, today: date, clinician=None) -> QuerySet[Appointment]:
+    """Booking requests awaiting a clinician's decision, for `today` (the clinic's date) or later: an
+    older one can no longer take place as booked. Soonest first."""
+    start = datetime.combine(today, time.min, tzinfo=Clinic.current().zone)
+    requests = Appointment.objects.filter(status=AppointmentStatus.REQUESTED, starts_at__gte=start)
+    if clinician is not None:
+        requests = requests.filter(clinician=clinician)
+    return requests.select_related("patient", "clinician", "room").order_by("starts_at", "pk")
+
+
+def unsigned_records(*, clinician) -> QuerySet[TreatmentSession]:
+    """Treatment records of the clinician's visits not signed yet (nor entered in error, nor of a
+    visit cancelled or missed), oldest first."""
+    return (
+        TreatmentSession.objects.filter(
+            appointment__clinician=clinician, completed_at__isnull=True, entered_in_error=False
+        )
+        .exclude(appointment__status__in=[AppointmentStatus.CANCELLED, AppointmentStatus.NO_SHOW])
+        .select_related("appointment__patient", "scar")
+        .order_by("performed_on", "pk")
+    )
+
+
+def adverse_events_to_follow(*, clinician, since: date) -> QuerySet:
+    """Adverse events on the clinician's visits recorded since `since`, not yet resolved (nor entered
+    in error): the ones to follow up."""
+    return (
+        SessionAdverseEvent.objects.filter(
+            session__appointment__clinician=clinician,
+            resolved_on__isnull=True,
+            entered_in_error=False,
+            session__entered_in_error=False,
+            recorded_at__date__gte=since,
+        )
+        .select_related("session__appointment__patient", "session__scar")
+        .order_by("-recorded_at", "-pk")
     )

@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from sessions.views import appointments, calendar, closures, course, treatments, worklist
+from sessions.views import appointments, calendar, closures, course, home, treatments, worklist
 
 app_name = "sessions"
 
 urlpatterns = [
     path("patients/<int:patient_id>/", course.patient_detail, name="patient"),
+    path("schedule/requests/", home.requests_queue, name="requests"),
     path("patients/scars/<int:scar_id>/", course.scar_detail, name="scar"),
     path("schedule/book/<int:scar_id>/", appointments.appointment_book, name="book"),
     path("schedule/book/<int:scar_id>/review/", appointments.review_book, name="book_review"),

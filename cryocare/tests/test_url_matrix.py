@@ -49,7 +49,7 @@ def staff(status, *, outsider=None, clinician=None, clinic_admin=None):
 
 
 MATRIX = {
-    "home": ({}, staff(302, outsider=302)),
+    "home": ({}, staff(200)),
     "health": ({}, PUBLIC),
     "login": ({}, PUBLIC),
     "logout": ({}, staff(405, outsider=405)),
@@ -103,6 +103,7 @@ MATRIX = {
     "sessions:ical_feed": ({"token": "feed_token"}, PUBLIC),
     "sessions:closure_add": ({}, staff(200, clinician=403)),
     "sessions:due": ({}, staff(200)),
+    "sessions:requests": ({}, staff(200)),
     "sessions:due_csv": ({}, staff(200)),
     "clinic:settings": ({}, staff(200, clinician=403)),
     "clinic:row_add": ({"section": "rooms"}, staff(405)),

@@ -192,6 +192,14 @@ def _reason(request: HttpRequest) -> str:
     return form.cleaned_data["reason"] if form.is_valid() else ""
 
 
+def _back(request: HttpRequest, appointment: Appointment) -> HttpResponse:
+    """Back to the requests queue when the form came from it (a fixed name, never a URL from the
+    request); otherwise to the appointment."""
+    if request.POST.get("back") == "requests":
+        return redirect("sessions:requests")
+    return redirect("sessions:appointment", appointment.pk)
+
+
 @contextmanager
 def _refusal_shown(request: HttpRequest):
     """A status change the schedule refuses is shown on the appointment page, with the findings behind it."""
@@ -209,8 +217,8 @@ def appointment_approve(request: HttpRequest, appointment_id: int) -> HttpRespon
     appointment = access(request, APPOINTMENTS, appointment_id, Need.SCHEDULE_WRITE)
     with _refusal_shown(request):
         services.appointment_approve(appointment=appointment, user=request.user, reason=_reason(request))
-        messages.success(request, "Booking approved with your override.")
-    return redirect("sessions:appointment", appointment.pk)
+        messages.success(request, f"Booking of {appointment.patient.full_name} approved with your override.")
+    return _back(request, appointment)
 
 
 @require_http_methods(["GET", "POST"])
@@ -251,9 +259,11 @@ def appointment_check_in(request: HttpRequest, appointment_id: int) -> HttpRespo
 def appointment_cancel(request: HttpRequest, appointment_id: int) -> HttpResponse:
     appointment = access(request, APPOINTMENTS, appointment_id, Need.SCHEDULE_WRITE)
     with _refusal_shown(request):
+        requested = appointment.status == AppointmentStatus.REQUESTED
         services.appointment_cancel(appointment=appointment, user=request.user, reason=_reason(request))
-        messages.success(request, "Appointment cancelled.")
-    return redirect("sessions:appointment", appointment.pk)
+        done = f"Request of {appointment.patient.full_name} declined." if requested else "Appointment cancelled."
+        messages.success(request, done)
+    return _back(request, appointment)
 
 
 @require_POST

@@ -1,0 +1,35 @@
+"""Each role starts the day from the home page; a clinician approves a request from the queue."""
+
+from django.utils import timezone
+
+from e2e.conftest import log_in, shot
+from sessions.models import Appointment, AppointmentStatus
+
+
+def test_each_role_starts_from_its_home_page_and_a_clinician_approves_a_request(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "clinicadmin", then="/")
+    assert page.locator("h2:has-text('The clinic today')").is_visible()
+    assert not page.locator("h2:has-text('Your day')").count()
+    shot(page, "home-clinic-admin")
+    context.close()
+
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "clinician", then="/")
+    assert page.locator("h2:has-text('Your day')").is_visible()
+    shot(page, "home-clinician")
+    waiting = Appointment.objects.filter(
+        status=AppointmentStatus.REQUESTED, clinician__username="clinician", starts_at__gte=timezone.now()
+    ).first()
+    assert waiting is not None, "the demo has a request waiting for this clinician"
+    page.click("text=Review requests")
+    card = page.locator(f"article[aria-labelledby='request-{waiting.pk}']")
+    card.locator("textarea[name=reason] >> nth=0").fill("Discussed with the patient: going ahead.")
+    shot(page, "requests")
+    card.locator("button:has-text('Approve with override')").click()
+    page.wait_for_selector(".alert-success")
+    waiting.refresh_from_db()
+    assert waiting.status == AppointmentStatus.SCHEDULED
+    context.close()
