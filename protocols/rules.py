@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import calendar
 import functools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -35,8 +36,10 @@ from protocols.codes import (
     BodySite,
     Condition,
     Medication,
+    Morphology,
     SessionStatus,
     SiteFinding,
+    Technique,
 )
 
 BLOCK = "block"
@@ -81,6 +84,47 @@ SOURCES: dict[str, str] = {
     "S47": "Spring LK et al. Isotretinoin and timing of procedural interventions. JAMA Dermatol 2017.",
     "S48": "Waldman A et al. ASDS consensus on procedures during/after isotretinoin. Dermatol Surg 2017.",
 }
+
+
+def source_name(code: str) -> str:
+    """A source as people cite it: "Clinic protocol sheet", "Zouboulis et al. 1993", "DermNet NZ / ProCare"."""
+    if code == "seed":
+        return "Clinic protocol sheet"
+    if code == "DESIGN":
+        return "CryoCare design decision"
+    text = SOURCES.get(code)
+    if text is None:
+        return code
+    author = re.match(r"^((?:van |de |von )?[A-Z][\w'’-]+) [A-Z]{1,4}\b", text)
+    year = re.search(r"\b(?:19|20)\d\d\b", text)
+    if author and year:
+        return f"{author.group(1)}{' et al.' if 'et al' in text else ''} {year.group(0)}"
+    return re.split(r", |\. ", text)[0].rstrip(".")
+
+
+# What the rules' conditions call facts, in words; codes are said by their labels (`in_words`).
+FACT_WORDS = {
+    "on_date": "the session date",
+    "stage": "the stage",
+    "treat": "treatment",
+    "patient.consent": "the patient's consent",
+    "patient.pregnant": "pregnant",
+    "scar.morphology": "the scar's morphology",
+    "scar.diagnosis_uncertain": "diagnosis uncertain",
+    "height_mm": "height (mm)",
+}
+CODE_WORDS = {
+    code.value: code.label.lower()
+    for vocabulary in (Condition, Medication, SiteFinding, AdverseEvent, BodySite, Morphology, Technique)
+    for code in vocabulary
+}
+
+
+def in_words(text: str) -> str:
+    """A rule's condition with its `codes` and `facts` said in words ("condition cold urticaria")."""
+    return re.sub(
+        r"`([^`]+)`", lambda m: FACT_WORDS.get(m[1]) or CODE_WORDS.get(m[1]) or m[1].replace("_", " "), text
+    )
 
 
 def expand_sources(text: str) -> tuple[str, ...]:
@@ -382,7 +426,7 @@ _ACTIVE_SKIN_DISEASE = SiteFinding.ACTIVE_SKIN_DISEASE.value
 
 
 def _site(code: str) -> str:
-    return f"{_SITE_LABELS[code]} ({code})"
+    return _SITE_LABELS[code]
 
 
 def _medication_status(ctx: Context, code: str) -> str:

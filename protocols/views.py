@@ -13,16 +13,24 @@ from protocols import selectors, services
 from protocols.engine import FactsError, ParametersError
 from protocols.forms import ProtocolParametersForm
 from protocols.models import ProtocolParameters
-from protocols.rules import RULES, SOURCES
+from protocols.rules import RULES, SOURCES, in_words, source_name
 
 
 def rule_catalogue(request: HttpRequest) -> HttpResponse:
     require(request.user, Need.READ)
+    parameters = services.clinic_parameters()
     rules = [
-        {"rule": rule, "sources": [(source, SOURCES.get(source, source)) for source in rule.sources]}
+        {
+            "rule": rule,
+            "title": rule.title_for(parameters),
+            "condition": in_words(rule.condition_for(parameters)),
+            "help": in_words(rule.help_text),
+            "sources": [(source, source_name(source)) for source in rule.sources],
+        }
         for rule in RULES  # already in report order: severity (rules.SEVERITY_RANK), then code
     ]
-    return render(request, "protocols/rule_catalogue.html", {"rules": rules, "sources": SOURCES})
+    sources = [(code, source_name(code), text) for code, text in SOURCES.items()]
+    return render(request, "protocols/rule_catalogue.html", {"rules": rules, "sources": sources})
 
 
 @require_http_methods(["GET", "POST"])

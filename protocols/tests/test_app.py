@@ -17,6 +17,22 @@ def test_rule_catalogue_lists_every_registered_rule_with_full_sources(clinician_
     assert SOURCES["S7"] in body
 
 
+def test_rule_catalogue_reads_as_words_with_the_parameters_in_force(clinician_client, clinician):
+    from protocols import services
+
+    services.protocol_parameters_change(
+        user=clinician, values={"min_interval_days": 25}, reason="Clinic protocol review of this year"
+    )
+    page = clinician_client.get(reverse("protocols:rules"))
+    rows = {item["rule"].code: item for item in page.context["rules"]}
+    assert rows["REL-12"]["title"] == "Interval shorter than 25 days"
+    assert rows["ABS-01"]["condition"] == "condition cold urticaria"
+    assert "Clinic protocol sheet" in [name for _, name in rows["REL-12"]["sources"]]
+    assert "Zouboulis et al. 1993" in [name for _, name in rows["REL-12"]["sources"]]
+    body = page.content.decode()
+    assert "{min_interval_days}" not in body and "`" not in body and ">seed<" not in body
+
+
 # --- The HTTP API ----------------------------------------------------------------------------
 
 
