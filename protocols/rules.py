@@ -120,6 +120,12 @@ CODE_WORDS = {
 }
 
 
+def rules_reading(code: str) -> list[Rule]:
+    """The rules whose condition reads `code` (a condition, medication, site finding... code), most
+    severe first: what a patient's alert says the code does."""
+    return [rule for rule in RULES if f"`{code}`" in rule.condition]
+
+
 def in_words(text: str) -> str:
     """A rule's condition with its `codes` and `facts` said in words ("condition cold urticaria")."""
     return re.sub(
@@ -418,7 +424,7 @@ _SITE_FINDING_LABELS = {code.value: code.label.lower() for code in SiteFinding}
 _BLOOD_THINNERS = (Medication.ANTICOAGULANT.value, Medication.ANTIPLATELET.value)
 _IMMUNOSUPPRESSANT = Medication.IMMUNOSUPPRESSANT.value
 _ISOTRETINOIN = Medication.ISOTRETINOIN.value
-_ISOTRETINOIN_WASHOUT = timedelta(days=365)  # WRN-04: "stopped within the 365 days before on_date"
+ISOTRETINOIN_WASHOUT = timedelta(days=365)  # WRN-04: "stopped within the 365 days before on_date"
 _BLEEDING_DISORDER = Condition.BLEEDING_DISORDER.value
 _INFECTION_OR_INFLAMMATION = (SiteFinding.ACTIVE_INFECTION.value, SiteFinding.INFLAMMATION.value)
 _OPEN_WOUND = SiteFinding.OPEN_WOUND.value
@@ -903,7 +909,7 @@ def detect_recent_isotretinoin(ctx: Context) -> str | None:
     code = _ISOTRETINOIN
     if code in ctx.current_medications:
         return f"Current medication: {_medication_status(ctx, code)}."
-    cutoff = ctx.on_date - _ISOTRETINOIN_WASHOUT
+    cutoff = ctx.on_date - ISOTRETINOIN_WASHOUT
     stops = [m.stopped for m in ctx.medications if m.code == code and m.stopped >= cutoff]
     if not stops:
         return None

@@ -116,19 +116,29 @@ def _reacted_to_cryotherapy(patient) -> bool:
     ).exists()
 
 
-def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule", *, exclude_appointment=None) -> dict:
-    """The facts for deciding on `scar` on `on_date`; `exclude_appointment` is the visit being decided."""
-    patient = scar.patient
-    # Entries marked "entered in error" stay in the record but are never read as clinical facts.
+def patient_conditions(patient) -> list[str]:
+    """The patient's condition codes as the engine reads them: the recorded ones (never one entered in
+    error) and a hypersensitivity derived from a reaction on any session of any scar (§2a.3)."""
     conditions = {c.code for c in patient.conditions.all() if not c.entered_in_error}
     if _reacted_to_cryotherapy(patient):
         conditions.add(Condition.CRYOTHERAPY_HYPERSENSITIVITY)
-    conditions = sorted(conditions)
-    medications = [
-        {"code": m.code, "stopped": _iso(m.stopped_on)}
+    return sorted(conditions)
+
+
+def patient_medications(patient, on_date: date) -> list:
+    """The patient's medication records the engine reads on `on_date`: started by then, not entered in error."""
+    return [
+        m
         for m in patient.medications.all()
         if not m.entered_in_error and (m.started_on is None or m.started_on <= on_date)
     ]
+
+
+def facts_for(scar: Scar, on_date: date, technique: str, stage: str = "schedule", *, exclude_appointment=None) -> dict:
+    """The facts for deciding on `scar` on `on_date`; `exclude_appointment` is the visit being decided."""
+    patient = scar.patient
+    conditions = patient_conditions(patient)
+    medications = [{"code": m.code, "stopped": _iso(m.stopped_on)} for m in patient_medications(patient, on_date)]
     # At stage `treat` the site is today's, as recorded at check-in for the visit being decided.
     checked_today = None
     if stage == "treat" and exclude_appointment is not None:
