@@ -5,7 +5,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
 from clinic.models import Clinic, Closure, OpeningHours, Room, WorkingHours
-from patients.roles import clinician_users
+from patients.roles import clinician_users, person_name
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
@@ -14,7 +14,7 @@ MIN_MINUTES = 5  # the database holds the same floor (clinic_visit_at_least_5_mi
 
 class ClinicianChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
-        return obj.get_full_name() or obj.get_username()
+        return person_name(obj)
 
 
 def _helper(*layout, submit: str) -> FormHelper:

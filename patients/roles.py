@@ -28,6 +28,13 @@ def user_roles(user: User) -> frozenset[str]:
     return cached
 
 
+def person_name(user) -> str:
+    """How a user is named on every page, sheet and export: their full name, else their log-in."""
+    if user is None:
+        return ""
+    return user.get_full_name() or user.get_username()
+
+
 def is_clinician(user: User) -> bool:
     return CLINICIAN in user_roles(user)
 

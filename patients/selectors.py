@@ -16,6 +16,7 @@ from patients.models import (
     Scar,
     ScarAssessment,
 )
+from patients.roles import person_name
 from protocols.codes import Technique
 from protocols.rules import age_on
 
@@ -128,7 +129,7 @@ def patient_history(*, patient: Patient, limit: int = 100) -> list[HistoryEntry]
             entries.append(
                 HistoryEntry(
                     at=record.history_date,
-                    user=record.history_user.get_username() if record.history_user else "system",
+                    user=person_name(record.history_user) if record.history_user else "system",
                     kind=kind,
                     record=f"#{record.id}",
                     change=_CHANGE.get(record.history_type, record.history_type),

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from clinic.models import Closure, OpeningHours, Room
 from patients.access import Need, can
-from patients.roles import clinician_users
+from patients.roles import clinician_users, person_name
 from sessions.models import Appointment, AppointmentStatus, CalendarFeed
 from sessions.selectors import planned_scars
 
@@ -92,7 +92,7 @@ def local_bounds(first: date, last: date, zone: ZoneInfo) -> tuple[datetime, dat
 
 
 def person_label(user) -> str:
-    return user.get_full_name() or user.get_username()
+    return person_name(user)
 
 
 # --- Reads ------------------------------------------------------------------------------------

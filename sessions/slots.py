@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Q
 
 from clinic.models import Clinic, Closure, OpeningHours, Room, WorkingHours
-from patients.roles import clinician_users
+from patients.roles import clinician_users, person_name
 from sessions.models import ACTIVE_STATUSES, Appointment
 
 
@@ -47,7 +47,7 @@ def schedule_problem(*, clinician, starts_at: datetime, minutes: int) -> str | N
     start = starts_at.astimezone(zone)
     end = start + timedelta(minutes=minutes)
     day = start.date()
-    name = clinician.get_full_name() or clinician.get_username()
+    name = person_name(clinician)
     for closure in Closure.objects.filter(starts_on__lte=day, ends_on__gte=day).filter(
         Q(clinician__isnull=True) | Q(clinician=clinician)
     ):

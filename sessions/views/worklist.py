@@ -9,7 +9,7 @@ from django.shortcuts import render
 from clinic.models import Clinic
 from patients.access import Need, log_list, require
 from patients.models import AccessEvent
-from patients.roles import clinician_users
+from patients.roles import clinician_users, person_name
 from protocols.models import ProtocolParameters
 from sessions import selectors, worklist
 from sessions.views.params import id_param
@@ -36,7 +36,7 @@ def _filters(request: HttpRequest, clinicians) -> dict:
 
 
 def _name(user) -> str:
-    return (user.get_full_name() or user.get_username()) if user else ""
+    return person_name(user)
 
 
 def worklist_due(request: HttpRequest) -> HttpResponse:
