@@ -3,6 +3,7 @@ from datetime import timedelta
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Fieldset, Layout, Row, Submit
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.utils import timezone
 
 from patients.models import (
@@ -179,6 +180,18 @@ class MultipleImageField(forms.FileField):
 VSS_FIELDS = ["vss_vascularity", "vss_pigmentation", "vss_pliability", "vss_height"]
 
 
+def model_limits(model, name: str) -> tuple[int | None, int | None]:
+    """The lowest and highest value the model field's validators allow: the one place a score's range is
+    declared, read by the form's checks and the page's number input alike."""
+    low = high = None
+    for validator in model._meta.get_field(name).validators:
+        if isinstance(validator, MinValueValidator):
+            low = validator.limit_value
+        elif isinstance(validator, MaxValueValidator):
+            high = validator.limit_value
+    return low, high
+
+
 class AssessmentForm(forms.ModelForm):
     site_findings = forms.MultipleChoiceField(
         choices=SiteFinding.choices,
@@ -229,8 +242,11 @@ class AssessmentForm(forms.ModelForm):
         if self.instance.pk is None:
             del self.fields["entered_in_error"]
         for name in VSS_FIELDS + [f for f in self.fields if f.startswith("posas_")] + ["pain_score", "itch_score"]:
+            low, high = model_limits(ScarAssessment, name)
             field = self.fields[name]
-            field.widget.attrs.update({"min": field.min_value, "max": field.max_value, "step": 1})
+            field.min_value, field.max_value = low, high
+            field.validators += [MinValueValidator(low), MaxValueValidator(high)]
+            field.widget.attrs.update({"min": low, "max": high, "step": 1})
         for name in ("length_mm", "width_mm", "height_mm"):
             self.fields[name].widget.attrs.update({"min": 0, "step": "0.1"})
         self.helper = _helper(
