@@ -70,7 +70,7 @@ def test_contraindicated_patient_is_blocked_with_rule_and_source(page):
     decision = page.locator(".decision")
     assert decision.get_attribute("data-outcome") == "blocked"
     assert decision.locator("text=ABS-05").is_visible()
-    assert decision.locator("a:has-text('S28')").is_visible()
+    assert decision.locator("a[href$='#source-S28']:has-text('Sharma 2009')").is_visible()
     assert page.locator("text=no one can override a block").is_visible()
     shot(page, "blocked")
 

@@ -663,25 +663,29 @@ CHECKLIST = (
 )
 
 
-def completion_problems(session: TreatmentSession) -> list[str]:
-    label = session.scar.label
+def completion_missing(session: TreatmentSession) -> list[limits.Problem]:
+    """What the record still lacks before it can be signed, field by field (the page links each one
+    to its field)."""
     values = {name: getattr(session, name) for name in HARD_LIMIT_FIELDS}
-    problems = [
-        f"{label}: {TreatmentSession._meta.get_field(p.field).verbose_name} {p.message}."
+    missing = [
+        limits.Problem(p.field, f"{TreatmentSession._meta.get_field(p.field).verbose_name} {p.message}.")
         for p in hard_limit_problems(values, signing=True)
         if getattr(session, p.field) is not None or p.field in ("started_at", "ended_at")
     ]
     for name in ("freeze_seconds", "cycles", "observation_minutes"):
         if getattr(session, name) is None:
-            problems.append(f"{label}: {TreatmentSession._meta.get_field(name).verbose_name} is missing.")
+            missing.append(limits.Problem(name, f"{TreatmentSession._meta.get_field(name).verbose_name} is missing."))
     if not session.immediate_reaction.strip():
-        problems.append(f"{label}: record the immediate local reaction.")
+        missing.append(limits.Problem("immediate_reaction", "record the immediate local reaction."))
     for name in CHECKLIST:
         if not getattr(session, name):
-            problems.append(
-                f"{label}: checklist item “{TreatmentSession._meta.get_field(name).verbose_name}” not confirmed."
-            )
-    return problems
+            verbose = TreatmentSession._meta.get_field(name).verbose_name
+            missing.append(limits.Problem(name, f"checklist item “{verbose}” not confirmed."))
+    return missing
+
+
+def completion_problems(session: TreatmentSession) -> list[str]:
+    return [f"{session.scar.label}: {m.message}" for m in completion_missing(session)]
 
 
 @transaction.atomic

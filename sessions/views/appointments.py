@@ -171,11 +171,18 @@ def appointment_detail(request: HttpRequest, appointment_id: int) -> HttpRespons
             "adverse_events", "addenda__author"
         )
     )
+    # Before signing: what each open record still lacks, as links to its fields.
+    to_sign = [t for t in treatments if t.completed_at is None and not t.entered_in_error]
+    missing = [(t, services.completion_missing(t)) for t in to_sign]
+    missing = [(t, problems) for t, problems in missing if problems]
     context = {
         "appointment": appointment,
         "patient": appointment.patient,
         "planned": planned,
         "treatments": treatments,
+        "missing": missing,
+        "ready_to_sign": bool(to_sign) and not missing,
+        "first_to_record": missing[0][0] if missing else None,
         "reason_form": ReasonForm(),
         "adverse_event_form": AdverseEventForm(),
         "resolve_form": ResolveForm(initial={"resolved_on": timezone.localdate()}),
