@@ -147,6 +147,15 @@ class MedicationForm(forms.ModelForm):
         return data
 
 
+class OtherHistoryForm(forms.Form):
+    other_conditions = Patient._meta.get_field("other_conditions").formfield(widget=forms.Textarea(attrs={"rows": 3}))
+    other_medications = Patient._meta.get_field("other_medications").formfield(widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = _helper("other_conditions", "other_medications")
+
+
 class ScarForm(forms.ModelForm):
     class Meta:
         model = Scar

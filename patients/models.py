@@ -60,6 +60,14 @@ class Patient(models.Model):
     consent_date = models.DateField("cryotherapy consent signed on", null=True, blank=True)
     consent_version = models.CharField("consent text version", max_length=40, blank=True)
     notes = models.TextField(blank=True)
+    # Free text beside the coded history: never read by the protocol engine (the facts contract has
+    # only RULES.md's codes), shown in the banner for the clinician to judge.
+    other_conditions = models.TextField(
+        "other conditions", blank=True, help_text="Anything without a code above. Not checked by the protocol engine."
+    )
+    other_medications = models.TextField(
+        "other medications", blank=True, help_text="Anything without a code above. Not checked by the protocol engine."
+    )
     archived = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -69,6 +69,15 @@ def history_entry_save(
 
 
 @transaction.atomic
+def other_history_save(*, patient: Patient, other_conditions: str, other_medications: str) -> Patient:
+    """The free-text conditions and medications beside the coded ones (never read by the engine)."""
+    patient = Patient.objects.select_for_update().get(pk=patient.pk)
+    patient.other_conditions, patient.other_medications = other_conditions.strip(), other_medications.strip()
+    patient.save(update_fields=["other_conditions", "other_medications", "updated_at"])
+    return patient
+
+
+@transaction.atomic
 def scar_create(*, patient: Patient, data: dict) -> Scar:
     return Scar.objects.create(patient=patient, **data)
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:patient_id>/conditions/new/", views.condition_add, name="condition_add"),
     path("<int:patient_id>/conditions/<int:condition_id>/", views.condition_edit, name="condition_edit"),
     path("<int:patient_id>/medications/new/", views.medication_add, name="medication_add"),
+    path("<int:patient_id>/other-history/", views.other_history_edit, name="other_history"),
     path("<int:patient_id>/medications/<int:medication_id>/", views.medication_edit, name="medication_edit"),
     path("<int:patient_id>/scars/new/", views.scar_create, name="scar_create"),
     path("scars/<int:scar_id>/edit/", views.scar_edit, name="scar_edit"),

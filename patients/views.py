@@ -18,6 +18,7 @@ from patients.forms import (
     ConsentWithdrawForm,
     CourseEndForm,
     MedicationForm,
+    OtherHistoryForm,
     PatientForm,
     ScarForm,
 )
@@ -85,6 +86,21 @@ def condition_add(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def condition_edit(request: HttpRequest, patient_id: int, condition_id: int) -> HttpResponse:
     return _history_entry_page(request, patient_id, ConditionForm, "condition", condition_id)
+
+
+@require_http_methods(["GET", "POST"])
+def other_history_edit(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Conditions and medications without a code, as free text (the engine does not read them)."""
+    patient = access(request, Patient, patient_id, Need.CLINICAL_WRITE)
+    initial = {"other_conditions": patient.other_conditions, "other_medications": patient.other_medications}
+    form = OtherHistoryForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        services.other_history_save(patient=patient, **form.cleaned_data)
+        messages.success(request, "Other conditions and medications saved.")
+        return redirect("sessions:patient", patient.pk)
+    return render(
+        request, "form_page.html", {"form": form, "title": "Other conditions and medications", "patient": patient}
+    )
 
 
 @require_http_methods(["GET", "POST"])

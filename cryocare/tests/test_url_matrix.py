@@ -62,6 +62,7 @@ MATRIX = {
     "patients:access_log": ({"patient_id": "patient"}, staff(200)),
     "patients:history": ({"patient_id": "patient"}, staff(200)),
     "patients:condition_add": ({"patient_id": "patient"}, staff(200, clinic_admin=403)),
+    "patients:other_history": ({"patient_id": "patient"}, staff(200, clinic_admin=403)),
     "patients:condition_edit": ({"patient_id": "patient", "condition_id": "condition"}, staff(200, clinic_admin=403)),
     "patients:medication_add": ({"patient_id": "patient"}, staff(200, clinic_admin=403)),
     "patients:medication_edit": (

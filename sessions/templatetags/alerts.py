@@ -10,4 +10,4 @@ register = template.Library()
 
 @register.inclusion_tag("partials/patient_alerts.html")
 def patient_alerts(patient) -> dict:
-    return {"alerts": alerts_for(patient, today=Clinic.current().date_of())}
+    return {"alerts": alerts_for(patient, today=Clinic.current().date_of()), "patient": patient}
