@@ -8,6 +8,7 @@ import io
 import os
 import re
 import shutil
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -26,7 +27,42 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = os.environ.get("E2E_SCREENSHOTS", "")
+# Full-page screenshots of each scenario's key pages (git-ignored).
+SHOTS = os.environ.get("E2E_SCREENSHOTS", str(Path(__file__).resolve().parents[1] / "e2e-artifacts"))
+# axe-core (vendored from its npm package) runs on every page a test loads; a serious or critical
+# violation fails the test.
+AXE = (Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js").read_text()
+AXE_RUN = """
+window.addEventListener("load", () => {
+  if (window.top !== window || !window.axe) return;
+  window.axe.run(document, {resultTypes: ["violations"]}).then((result) => {
+    const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    window.__axeReport({url: location.pathname + location.search, violations: bad.map((v) => ({
+      id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(" ")),
+    }))});
+  });
+});
+"""
+AXE_REPORTS: list[dict] = []
+CONTEXTS_OPENED: list[object] = []
+
+
+class _AxeBrowser:
+    """The browser, whose every new context loads axe-core into each page and reports back."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+    def new_context(self, **kwargs):
+        context = self._browser.new_context(**kwargs)
+        CONTEXTS_OPENED.append(context)
+        context.expose_binding("__axeReport", lambda source, report: AXE_REPORTS.append(report))
+        context.add_init_script(AXE)
+        context.add_init_script(AXE_RUN)
+        return context
 # Tests run with DEBUG off, where seed_demo gives the demo users random passwords: the browser
 # tests set this one instead.
 E2E_PASSWORD = "e2e-browser-password"
@@ -40,8 +76,19 @@ def browser():
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
+        yield _AxeBrowser(browser)
         browser.close()
+
+
+@pytest.fixture(autouse=True)
+def no_serious_accessibility_violations():
+    """Every page the test loaded was checked by axe-core: no serious or critical violation."""
+    AXE_REPORTS.clear()
+    CONTEXTS_OPENED.clear()
+    yield
+    failures = [report for report in AXE_REPORTS if report["violations"]]
+    assert not failures, failures
+    assert AXE_REPORTS or not CONTEXTS_OPENED, "the browser was used but axe-core checked no page"
 
 
 @pytest.fixture
@@ -79,9 +126,8 @@ def log_in(page, username: str, *, then: str = "/patients/") -> None:
 
 
 def shot(page, name: str) -> None:
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
+    os.makedirs(SHOTS, exist_ok=True)
+    page.screenshot(path=os.path.join(SHOTS, f"{name}.png"), full_page=True)
 
 
 @pytest.fixture
