@@ -3,6 +3,7 @@
 from django.utils import timezone
 
 from e2e.conftest import log_in, shot
+from patients.models import Patient
 from sessions.models import Appointment, AppointmentStatus
 
 
@@ -33,3 +34,14 @@ def test_each_role_starts_from_its_home_page_and_a_clinician_approves_a_request(
     waiting.refresh_from_db()
     assert waiting.status == AppointmentStatus.SCHEDULED
     context.close()
+
+
+def test_the_banner_warns_of_a_blocked_patient_on_every_page(page):
+    log_in(page, "clinician")
+    patient = Patient.objects.get(mrn="DEMO-0004")  # Raynaud phenomenon
+    scar = patient.scars.first()
+    for url in (f"/patients/{patient.pk}/", f"/patients/scars/{scar.pk}/", f"/schedule/book/{scar.pk}/"):
+        page.goto(url)
+        alert = page.locator(".patient-alerts .alert-chip-block")
+        assert "Raynaud phenomenon" in alert.inner_text() and "blocks cryotherapy" in alert.inner_text(), url
+    shot(page, "banner-blocked-patient")
