@@ -200,3 +200,60 @@ def test_a_closure_over_a_booked_day_is_confirmed_and_its_visits_flagged(page):
     assert page.locator("#count-to-reschedule").inner_text() == str(listed)
     assert page.locator(f".reschedule-row[data-appointment='{visit.pk}']").is_visible()
     shot(page, "worklist-to-reschedule")
+
+
+def _free_slot_for(scar: Scar):
+    """The first free slot inside the scar's window, from tomorrow on (a day with a calendar grid)."""
+    window = scar_window(scar=scar)
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    slots = find_slots(
+        patient=scar.patient, earliest=max(window.earliest, tomorrow), latest=window.latest,
+        minutes=30, now=timezone.now(), limit=1,
+    )  # fmt: skip
+    assert slots, "a free slot in the window"
+    return slots[0]
+
+
+def test_admin_books_by_clicking_a_free_time_on_the_calendar(browser, live_server, demo):
+    scar = _due_eligible_scar()
+    slot = _free_slot_for(scar)
+    local = timezone.localtime(slot.starts_at)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "clinicadmin")
+    page.goto(f"/schedule/calendar/day/?date={local:%Y-%m-%d}")
+    page.click(f"a.calendar-slot[href*='slot={local:%Y-%m-%dT%H:%M}&clinician={slot.clinician.pk}']")
+    page.fill("input[name=q]", scar.patient.mrn)
+    page.click("button:has-text('Find')")
+    shot(page, "book-at-patient-search")
+    page.click(f"a[href^='/schedule/book/{scar.pk}/?']:has-text('Book treatment')")
+    shot(page, "book-at-booking-page")
+    page.click("button:has-text('Book')")
+    page.wait_for_url(re.compile(r"/schedule/appointments/\d+/$"))
+    appointment = Appointment.objects.get(planned__scar=scar, status__in=["scheduled", "requested"])
+    assert (appointment.starts_at, appointment.clinician_id) == (slot.starts_at, slot.clinician.pk)
+    context.close()
+
+
+def test_admin_moves_a_visit_by_choosing_a_free_time_on_the_calendar(browser, live_server, demo):
+    scar = _due_eligible_scar()
+    slot = _free_slot_for(scar)
+    visit = appointment_book(
+        patient=scar.patient, planned=[PlannedScar(scar=scar, technique="contact")], clinician=slot.clinician,
+        room=slot.room, starts_at=slot.starts_at, minutes=30, user=slot.clinician,
+    )  # fmt: skip
+    later = slot.starts_at + datetime.timedelta(hours=1)
+    local = timezone.localtime(later)
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "clinicadmin")
+    page.goto(f"/schedule/appointments/{visit.pk}/")
+    page.click("text=Move on the calendar")
+    assert page.locator("#moving").is_visible()
+    shot(page, "calendar-moving")
+    page.click(f"a.calendar-slot[href*='slot={local:%Y-%m-%dT%H:%M}&clinician={slot.clinician.pk}']")
+    page.click("button:has-text('Move')")
+    page.wait_for_url(re.compile(rf"/schedule/appointments/{visit.pk}/$"))
+    visit.refresh_from_db()
+    assert visit.starts_at == later
+    context.close()

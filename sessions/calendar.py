@@ -196,6 +196,7 @@ class Cell:
     column: int
     entries: list[Entry] = field(default_factory=list)
     rowspan: int = 1
+    bookable: bool = False  # empty, open, the column's person at work, still to come: a click books it
 
 
 @dataclass
@@ -209,6 +210,7 @@ class Column:
 class Row:
     starts: time
     cells: list[Cell]
+    open: bool = True  # within the day's opening hours
 
 
 @dataclass
@@ -263,6 +265,7 @@ def day_grid(
     opening: dict[int, list[tuple[time, time]]],
     closures: Iterable[Closure],
     step_minutes: int,
+    now: datetime | None = None,
 ) -> DayGrid:
     """One column per clinician (or room), one row per slot step from opening to closing time.
 
@@ -321,7 +324,14 @@ def day_grid(
 
     rows: list[Row] = []
     covered_until = {column.key: 0 for column in columns}
+    off = {column.key for column in columns if column.off_reason}
     for index in range(row_count):
+        minutes = (origin + index * step) % MINUTES_PER_DAY
+        starts_at = time(minutes // 60, minutes % 60)
+        is_open = not clinic_closures and any(
+            _minutes(s) <= minutes and minutes + step <= _minutes(e) for s, e in opening.get(day.weekday(), [])
+        )
+        to_come = now is None or datetime.combine(day, starts_at, tzinfo=zone) > now
         cells = []
         for column in columns:
             cell = starts[column.key].get(index)
@@ -329,9 +339,8 @@ def day_grid(
                 cells.append(cell)
                 covered_until[column.key] = index + cell.rowspan
             elif index >= covered_until[column.key]:
-                cells.append(Cell(column.key))
-        minutes = (origin + index * step) % MINUTES_PER_DAY
-        rows.append(Row(time(minutes // 60, minutes % 60), cells))
+                cells.append(Cell(column.key, bookable=is_open and to_come and column.key not in off))
+        rows.append(Row(starts_at, cells, open=is_open))
 
     return DayGrid(
         columns=columns,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("patients/<int:patient_id>/", course.patient_detail, name="patient"),
     path("schedule/requests/", home.requests_queue, name="requests"),
     path("patients/scars/<int:scar_id>/", course.scar_detail, name="scar"),
+    path("schedule/book/", appointments.book_at, name="book_at"),
     path("schedule/book/<int:scar_id>/", appointments.appointment_book, name="book"),
     path("schedule/book/<int:scar_id>/review/", appointments.review_book, name="book_review"),
     path("schedule/appointments/<int:appointment_id>/", appointments.appointment_detail, name="appointment"),

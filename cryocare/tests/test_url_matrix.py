@@ -105,6 +105,7 @@ MATRIX = {
     "sessions:closure_add": ({}, staff(200, clinician=403)),
     "sessions:due": ({}, staff(200)),
     "sessions:requests": ({}, staff(200)),
+    "sessions:book_at": ({}, staff(200)),
     "sessions:due_csv": ({}, staff(200)),
     "clinic:settings": ({}, staff(200, clinician=403)),
     "clinic:row_add": ({"section": "rooms"}, staff(405)),

@@ -3,6 +3,7 @@ sign, reschedule."""
 
 from contextlib import contextmanager
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -11,8 +12,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from clinic.models import Clinic, Room
-from patients.access import Need, access
+from patients.access import Need, access, log_list, require
 from patients.models import Scar, ScarStatus
+from patients.roles import clinician_users
+from patients.selectors import patient_search
 from protocols.models import Outcome, ProtocolParameters
 from protocols.window import WindowState
 from sessions import decisions, selectors, services
@@ -28,7 +31,7 @@ from sessions.forms import (
     schedule_error_on_form,
 )
 from sessions.models import Appointment, AppointmentStatus
-from sessions.slots import find_slots
+from sessions.slots import find_slots, free_room
 from sessions.views.params import datetime_param, id_param
 
 APPOINTMENTS = Appointment.objects.select_related("clinician", "room", "booked_by")
@@ -42,7 +45,42 @@ def _slot_initial(request: HttpRequest, clinic: Clinic) -> dict:
     for key in ("clinician", "room"):
         if (pk := id_param(request.GET.get(key))) is not None:
             initial[key] = pk
+    if "starts_at" in initial and "room" not in initial:
+        starts_at = initial["starts_at"]
+        aware = starts_at if timezone.is_aware(starts_at) else timezone.make_aware(starts_at)
+        room = free_room(starts_at=aware, minutes=initial["minutes"])
+        if room is not None:
+            initial["room"] = room.pk
     return initial
+
+
+BOOK_AT_SHOWN = 10  # patients found
+
+
+def book_at(request: HttpRequest) -> HttpResponse:
+    """A free time clicked on the calendar: find the patient, then book one of their scars there
+    (the booking page opens with the time, clinician or room filled in)."""
+    require(request.user, Need.SCHEDULE_WRITE)
+    slot = datetime_param(request.GET.get("slot"))
+    chosen = {key: pk for key in ("clinician", "room") if (pk := id_param(request.GET.get(key))) is not None}
+    keep = urlencode({**({"slot": request.GET["slot"]} if slot else {}), **chosen})
+    query = request.GET.get("q", "").strip()[:100]
+    patients = list(patient_search(query=query)[:BOOK_AT_SHOWN]) if query else []
+    scars = Scar.objects.filter(patient__in=patients, status=ScarStatus.ACTIVE).order_by("pk")
+    by_patient = {p.pk: [] for p in patients}
+    for scar in scars:
+        by_patient[scar.patient_id].append(scar)
+    if query:
+        log_list(request, "book at: patient search", rows=len(patients))
+    context = {
+        "slot": timezone.make_aware(slot) if slot and timezone.is_naive(slot) else slot,
+        "clinician": clinician_users().filter(pk=chosen.get("clinician")).first() if "clinician" in chosen else None,
+        "room": Room.objects.filter(pk=chosen.get("room")).first() if "room" in chosen else None,
+        "keep": keep,
+        "query": query,
+        "results": [(p, by_patient[p.pk]) for p in patients],
+    }
+    return render(request, "sessions/book_at.html", context)
 
 
 SLOTS_OFFERED = 12
@@ -302,6 +340,8 @@ def appointment_reschedule(request: HttpRequest, appointment_id: int) -> HttpRes
         "clinician": appointment.clinician_id,
         "room": appointment.room_id,
     }
+    # A time chosen on the calendar (move): it only fills the form; nothing moves until it is sent.
+    initial |= {k: v for k, v in _slot_initial(request, Clinic.current()).items() if k != "minutes"}
     form = SlotForm(request.POST or None, initial=initial)
     evaluations = []
     if request.method == "POST" and form.is_valid():

@@ -11,10 +11,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_safe
 
 from clinic.models import Clinic
-from patients.access import Need, log_list, require
+from patients.access import Need, access, log_list, require
 from patients.models import AccessEvent
 from sessions import calendar, services
+from sessions.models import Appointment, AppointmentStatus
 from sessions.selectors import appointments_between
+from sessions.views.params import id_param
 
 
 def _day_from_query(request: HttpRequest):
@@ -43,8 +45,17 @@ def calendar_day(request: HttpRequest) -> HttpResponse:
         opening=calendar.opening_spans(),
         closures=calendar.closures_between(day, day),
         step_minutes=clinic.slot_step_minutes,
+        now=timezone.now(),
     )
+    # Moving a visit: the free times link to its reschedule form (the engine checks the new date there).
+    moving = None
+    if (move_id := id_param(request.GET.get("move"))) is not None:
+        moving = access(request, Appointment.objects.select_related("patient"), move_id)
+        if moving.status not in (AppointmentStatus.SCHEDULED, AppointmentStatus.REQUESTED):
+            messages.warning(request, f"A {moving.get_status_display().lower()} visit cannot be moved.")
+            moving = None
     context = {
+        "moving": moving,
         "day": day,
         "by": by,
         # Each entry names what its column does not: the room under a clinician, and the reverse.
