@@ -44,6 +44,7 @@ window.addEventListener("load", () => {
 });
 """
 AXE_REPORTS: list[dict] = []
+DIALOGS: list[str] = []  # what each confirm() asked; the tests answer yes
 CONTEXTS_OPENED: list[object] = []
 
 
@@ -62,7 +63,13 @@ class _AxeBrowser:
         context.expose_binding("__axeReport", lambda source, report: AXE_REPORTS.append(report))
         context.add_init_script(AXE)
         context.add_init_script(AXE_RUN)
+        context.on("page", lambda page: page.on("dialog", _accept))
         return context
+
+
+def _accept(dialog) -> None:
+    DIALOGS.append(dialog.message)
+    dialog.accept()
 # Tests run with DEBUG off, where seed_demo gives the demo users random passwords: the browser
 # tests set this one instead.
 E2E_PASSWORD = "e2e-browser-password"
@@ -85,6 +92,7 @@ def no_serious_accessibility_violations():
     """Every page the test loaded was checked by axe-core: no serious or critical violation."""
     AXE_REPORTS.clear()
     CONTEXTS_OPENED.clear()
+    DIALOGS.clear()
     yield
     failures = [report for report in AXE_REPORTS if report["violations"]]
     assert not failures, failures

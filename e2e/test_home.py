@@ -2,7 +2,7 @@
 
 from django.utils import timezone
 
-from e2e.conftest import log_in, shot
+from e2e.conftest import DIALOGS, log_in, shot
 from patients.models import Patient
 from sessions.models import Appointment, AppointmentStatus
 
@@ -45,3 +45,25 @@ def test_the_banner_warns_of_a_blocked_patient_on_every_page(page):
         alert = page.locator(".patient-alerts .alert-chip-block")
         assert "Raynaud phenomenon" in alert.inner_text() and "blocks cryotherapy" in alert.inner_text(), url
     shot(page, "banner-blocked-patient")
+
+
+def test_declining_a_request_asks_first_and_a_refused_form_shows_its_first_problem(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "clinician", then="/schedule/requests/?all=1")
+    card = page.locator("article").first
+    request_id = int(card.get_attribute("aria-labelledby").removeprefix("request-"))
+    card.locator("textarea[name=reason] >> nth=1").fill("Too early in the window: please rebook")
+    card.locator("button:has-text('Decline')").click()
+    page.wait_for_selector(".alert-success")
+    assert DIALOGS == ["Decline this request? The booking is cancelled with your reason."]
+    assert Appointment.objects.get(pk=request_id).status == AppointmentStatus.CANCELLED
+
+    page.goto("/patients/new/")
+    page.fill("input[name=given_name]", "Test")
+    page.evaluate("document.querySelectorAll('form').forEach((f) => { f.noValidate = true; })")
+    page.click("input[type=submit][value=Save]")  # family name, birth date missing: refused by the server
+    page.wait_for_selector(".is-invalid")
+    focused = page.evaluate("document.activeElement && document.activeElement.name")
+    assert focused == page.locator(".is-invalid").first.get_attribute("name")
+    context.close()

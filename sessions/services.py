@@ -14,7 +14,7 @@ from django.utils import timezone
 from clinic import services as clinic_services
 from clinic.models import Clinic, Closure, Room
 from patients.models import Patient, PregnancyStatus, Scar, ScarStatus
-from patients.roles import is_clinician
+from patients.roles import is_clinician, person_name
 from protocols import limits
 from protocols.codes import Sex, SiteFinding, Stage
 from protocols.models import MIN_OVERRIDE_REASON, Evaluation, Outcome
@@ -22,6 +22,7 @@ from protocols.rules import age_on
 from protocols.services import override_record
 from sessions.decisions import evaluation_record
 from sessions.models import (
+    ACTIVE_STATUSES,
     WAITING_STATUSES,
     Appointment,
     AppointmentKind,
@@ -147,6 +148,33 @@ def _apply_overrides(*, evaluations: list[Evaluation], user, reason: str, action
 
 SLOT_TAKEN = "That time is taken: the clinician, the room or the patient already has an appointment then."
 
+def clash_message(appointment: Appointment) -> str:
+    """What the new time clashes with, by name: "Room 1 is booked 09:30–10:00 for DEMO-0017." (the
+    general sentence when the other booking is not committed yet)."""
+    others = (
+        Appointment.objects.filter(
+            Q(clinician=appointment.clinician_id) | Q(room=appointment.room_id) | Q(patient=appointment.patient_id),
+            starts_at__lt=appointment.ends_at,
+            ends_at__gt=appointment.starts_at,
+            status__in=ACTIVE_STATUSES,
+        )
+        .exclude(pk=appointment.pk)
+        .select_related("clinician", "room", "patient")
+        .order_by("starts_at")
+    )
+    zone = Clinic.current().zone
+    clashes = []
+    for other in others[:3]:
+        when = f"{timezone.localtime(other.starts_at, zone):%H:%M}–{timezone.localtime(other.ends_at, zone):%H:%M}"
+        if other.patient_id == appointment.patient_id:
+            clashes.append(f"The patient already has a visit {when}.")
+        elif other.clinician_id == appointment.clinician_id:
+            clashes.append(f"{person_name(other.clinician)} is booked {when} for {other.patient.mrn}.")
+        else:
+            clashes.append(f"{other.room.name} is booked {when} for {other.patient.mrn}.")
+    return " ".join(clashes) or SLOT_TAKEN
+
+
 # PostgreSQL: deadlock_detected, serialization_failure. Two bookings of one slot check the three
 # exclusion constraints (clinician, room, patient) in their own order and can wait on each other;
 # PostgreSQL then aborts one of them. Retried, it meets the other's committed row and is refused.
@@ -162,7 +190,7 @@ def appointment_slot_claim(appointment: Appointment, *, attempts: int = 3) -> No
             return
         except IntegrityError as error:
             if "overlap" in str(error):
-                raise ScheduleError(SLOT_TAKEN, field="starts_at") from None
+                raise ScheduleError(clash_message(appointment), field="starts_at") from None
             raise
         except OperationalError as error:
             if getattr(error.__cause__, "pgcode", None) not in _RETRYABLE_PGCODES:

@@ -11,7 +11,7 @@ from patients.tests.factories import ConditionFactory, ScarAssessmentFactory, Sc
 from protocols.models import Evaluation, Override
 from sessions import services
 from sessions.models import Appointment, AppointmentStatus
-from sessions.tests.factories import TreatmentSessionFactory, all_clear
+from sessions.tests.factories import ClinicianFactory, TreatmentSessionFactory, all_clear
 
 UTC = datetime.UTC
 
@@ -110,6 +110,20 @@ def test_booking_a_taken_slot_is_refused_by_the_database(treated_scar, clinician
         _book(other_patients_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
     assert refused.value.field == "starts_at"
     assert booked().count() == 1
+    clinician_name = clinician.get_full_name() or clinician.get_username()
+    assert refused.value.message == f"{clinician_name} is booked 10:00–10:30 for {treated_scar.patient.mrn}."
+
+
+def test_a_clash_in_another_clinicians_room_names_the_room(treated_scar, clinician, room):
+    other = ClinicianFactory(username="second_doctor")
+    for weekday in range(7):
+        WorkingHours.objects.create(clinician=other, weekday=weekday, starts=datetime.time(8), ends=datetime.time(18))
+    _book(treated_scar, clinician, room, clinician, datetime.date(2026, 11, 25))
+    other_patients_scar = ScarFactory()
+    ScarAssessmentFactory(scar=other_patients_scar, assessor=clinician, assessed_on=datetime.date(2026, 10, 20))
+    with pytest.raises(services.ScheduleError) as refused:
+        _book(other_patients_scar, other, room, clinician, datetime.date(2026, 11, 25))
+    assert refused.value.message == f"Room A is booked 10:00–10:30 for {treated_scar.patient.mrn}."
 
 
 @pytest.mark.parametrize(
