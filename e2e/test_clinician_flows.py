@@ -100,3 +100,15 @@ def test_rule_catalogue_lists_every_rule(page):
     page.goto("/protocols/rules/")
     codes = page.locator("tr[id^=rule-] td:first-child").all_inner_texts()
     assert sorted(codes) == sorted(RULES_MD_CODES) == sorted(r.code for r in RULES)
+
+
+def test_patient_search_answers_as_you_type(page):
+    log_in(page, "clinician")
+    page.locator("input[name=q]").press_sequentially("Beck", delay=50)
+    rows = page.locator("#patient-results tbody tr")
+    for _ in range(50):  # the results come without a page load
+        if rows.count() == 1:
+            break
+        page.wait_for_timeout(100)
+    assert rows.count() == 1 and "Becker, Tom" in rows.inner_text()
+    assert "q=Beck" in page.url  # the address keeps the search

@@ -36,9 +36,9 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         request.GET.get("page")
     )
     log_list(request, "patient list", rows=len(page.object_list))
-    return render(
-        request, "patients/patient_list.html", {"page": page, "query": query, "include_archived": include_archived}
-    )
+    # Typing in the search box asks for the results only (htmx); the address bar keeps the search.
+    template = "patients/partials/patient_results.html" if request.htmx else "patients/patient_list.html"
+    return render(request, template, {"page": page, "query": query, "include_archived": include_archived})
 
 
 @require_http_methods(["GET", "POST"])

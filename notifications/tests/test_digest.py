@@ -34,6 +34,7 @@ def day(clinician, clinic_admin):
     AppointmentFactory(clinician=clinician, starts_at=at(today, 16), status=AppointmentStatus.REQUESTED)
     AppointmentFactory(clinician=other, starts_at=at(today + datetime.timedelta(days=3), 9), reschedule_reason="Closed")
     TreatmentSessionFactory(unsigned=True, performed_on=today, appointment__clinician=clinician,
+                            appointment__starts_at=at(today, 7),  # clear of the other visits
                             appointment__status=AppointmentStatus.CHECKED_IN)  # fmt: skip
     for last, name in ((datetime.date(2026, 10, 1), "Overdue"), (datetime.date(2026, 10, 25), "Closing")):
         scar = ScarFactory(patient=reachable_patient(given_name=name, family_name="Patientname"))

@@ -121,3 +121,13 @@ def test_patient_page_shows_scars_with_latest_assessment(clinician_client, asses
     scar = response.context["scars"][0]
     assert str(scar.latest_assessment.assessed_on) == "2026-11-10"
     assert b"2026-11-10" in response.content
+
+
+def test_the_search_box_asks_for_the_results_only(clinician_client):
+    PatientFactory(family_name="Quintero", given_name="Ines")
+    PatientFactory(family_name="Olsen", given_name="Per")
+    response = clinician_client.get(reverse("patients:list"), {"q": "quin"}, headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.startswith('<div id="patient-results"') and "<html" not in body
+    assert "Quintero, Ines" in body and "Olsen" not in body
+    assert AccessEvent.objects.filter(object_id="patient list", detail="q=quin", row_count=1).exists()

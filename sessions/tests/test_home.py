@@ -54,6 +54,7 @@ def test_a_clinician_starts_from_their_day(clinician_client, clinician, request_
     mine = AppointmentFactory(clinician=clinician, starts_at=_at(9))
     other = AppointmentFactory(starts_at=_at(11), clinician=ClinicianFactory(username="someone_else"))
     unsigned = TreatmentSessionFactory(unsigned=True, performed_on=TODAY, appointment__clinician=clinician,
+                                       appointment__starts_at=_at(7),  # clear of the 09:00 visit
                                        appointment__status=AppointmentStatus.CHECKED_IN)  # fmt: skip
     SessionAdverseEvent.objects.create(session=unsigned, code="blister", recorded_by=clinician)
 
