@@ -112,3 +112,13 @@ def test_patient_search_answers_as_you_type(page):
         page.wait_for_timeout(100)
     assert rows.count() == 1 and "Becker, Tom" in rows.inner_text()
     assert "q=Beck" in page.url  # the address keeps the search
+
+
+def test_the_eligibility_panel_answers_when_the_technique_changes(page):
+    log_in(page, "clinician")
+    patient = Patient.objects.get(mrn="DEMO-0009")  # on an anticoagulant: intralesional needs an override
+    scar = patient.scars.first()
+    page.goto(f"/patients/scars/{scar.pk}/")
+    page.select_option("#eligibility select[name=technique]", "intralesional")
+    page.wait_for_selector("#eligibility .decision >> text=REL-06")
+    assert "technique=intralesional" in page.url

@@ -153,3 +153,16 @@ def test_eligibility_panel_with_a_bad_date_shows_a_field_error(clinician_client,
     response = clinician_client.get(reverse("sessions:scar", args=[early_scar.pk]), {"on": "2026-02-30"})
     assert response.status_code == 200
     assert "on" in response.context["panel"].form.errors
+
+
+def test_changing_the_date_in_the_panel_returns_the_panel_alone_decided_again(clinician_client, scar, clinician):
+    ScarAssessmentFactory(scar=scar, assessor=clinician, assessed_on=datetime.date(2026, 10, 20))
+    response = clinician_client.get(
+        reverse("sessions:scar", args=[scar.pk]),
+        {"on": "2026-11-20", "technique": "intralesional", "stage": "schedule"},
+        headers={"HX-Request": "true"},
+    )
+    body = response.content.decode()
+    assert body.lstrip().startswith("<div class=\"card shadow-sm mb-3\" id=\"eligibility\">") and "<html" not in body
+    assert response.context["panel"].values["technique"] == "intralesional"
+    assert 'data-outcome="' in body

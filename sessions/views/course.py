@@ -63,6 +63,10 @@ def scar_detail(request: HttpRequest, scar_id: int) -> HttpResponse:
     panel = decisions.eligibility_panel(
         scar=scar, params=request.POST if request.method == "POST" else request.GET, today=today
     )
+    if request.htmx and request.method == "GET":
+        # A date or technique changed in the panel: the panel alone, decided again.
+        context = {"scar": scar, "panel": panel, "override_form": OverrideForm(initial=panel.values)}
+        return render(request, "protocols/partials/eligibility_panel.html", context)
     context = {
         "scar": scar,
         "patient": scar.patient,
