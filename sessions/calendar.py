@@ -254,6 +254,32 @@ def _column_key(appointment: Appointment, by: str) -> int:
     return appointment.room_id if by == BY_ROOM else appointment.clinician_id
 
 
+def _cells_by_column(
+    columns: Sequence[Column], spans: Sequence[tuple], *, origin: int, step: int, links: Links, zone: ZoneInfo
+) -> dict[int, dict[int, Cell]]:
+    """Per column, the cell each appointment starts in (`spans`: column key, appointment, start and end
+    minutes, in time order); an appointment starting inside an earlier one's span (a no-show then a
+    new booking, which the database allows; in a week, another clinician's visit) joins that cell."""
+    starts: dict[int, dict[int, Cell]] = {column.key: {} for column in columns}
+    for column in columns:
+        open_cell: tuple[int, Cell] | None = None
+        for key, appointment, start, end in spans:
+            if key != column.key:
+                continue
+            first_row = (start - origin) // step
+            end_row = max(first_row + 1, _ceil_div(end - origin, step))
+            entry = Entry.of(appointment, links, zone)
+            if open_cell and first_row < open_cell[0] + open_cell[1].rowspan:
+                row, cell = open_cell
+                cell.entries.append(entry)
+                cell.rowspan = max(cell.rowspan, end_row - row)
+            else:
+                cell = Cell(column.key, [entry], end_row - first_row)
+                starts[column.key][first_row] = cell
+                open_cell = (first_row, cell)
+    return starts
+
+
 def day_grid(
     *,
     day: date,
@@ -301,26 +327,9 @@ def day_grid(
     origin = max(0, opens - _ceil_div(opens - first, step) * step)
     row_count = max(1, _ceil_div(last - origin, step))
 
-    # Per column, the cell each appointment starts in; an appointment starting inside an earlier
-    # one's span (a no-show then a new booking, which the database allows) joins that cell.
-    starts: dict[int, dict[int, Cell]] = {column.key: {} for column in columns}
     links = Links()
-    for column in columns:
-        open_cell: tuple[int, Cell] | None = None
-        for appointment, start, end in spans:
-            if _column_key(appointment, by) != column.key:
-                continue
-            first_row = (start - origin) // step
-            end_row = max(first_row + 1, _ceil_div(end - origin, step))
-            entry = Entry.of(appointment, links, zone)
-            if open_cell and first_row < open_cell[0] + open_cell[1].rowspan:
-                row, cell = open_cell
-                cell.entries.append(entry)
-                cell.rowspan = max(cell.rowspan, end_row - row)
-            else:
-                cell = Cell(column.key, [entry], end_row - first_row)
-                starts[column.key][first_row] = cell
-                open_cell = (first_row, cell)
+    keyed = [(_column_key(a, by), a, start, end) for a, start, end in spans]
+    starts = _cells_by_column(columns, keyed, origin=origin, step=step, links=links, zone=zone)
 
     rows: list[Row] = []
     covered_until = {column.key: 0 for column in columns}
@@ -382,6 +391,67 @@ def week_days(
         )
         for day in days
     ]
+
+
+def week_grid(
+    *,
+    days: Sequence[date],
+    zone: ZoneInfo,
+    appointments: Iterable[Appointment],
+    opening: dict[int, list[tuple[time, time]]],
+    closures: Iterable[Closure],
+    step_minutes: int,
+    now: datetime | None = None,
+) -> DayGrid:
+    """The week as a time grid: one column per day, one row per step from the week's earliest opening
+    to its latest closing, each appointment spanning its length; a day the clinic is closed, and the
+    times outside a day's opening hours, shaded."""
+    step = max(step_minutes, 1)
+    closures = list(closures)
+    closed = {day: next((c.reason for c in closures if c.clinician_id is None and c.starts_on <= day <= c.ends_on), "")
+              for day in days}  # fmt: skip
+    columns = [Column(day.toordinal(), day.strftime("%a %d %b"), closed[day]) for day in days]
+    spans = []
+    for appointment in appointments:
+        day = min(max(appointment.starts_at.astimezone(zone).date(), days[0]), days[-1])
+        start = _wall_minutes(appointment.starts_at, day, zone)
+        spans.append(
+            (day.toordinal(), appointment, start, max(start + 1, _wall_minutes(appointment.ends_at, day, zone)))
+        )
+    spans.sort(key=lambda span: (span[2], span[3]))
+    all_spans = [span for spans_of_day in opening.values() for span in spans_of_day]
+    opens = min((_minutes(s) for s, _ in all_spans), default=_minutes(DEFAULT_OPENS))
+    closes = max((_minutes(e) for _, e in all_spans), default=_minutes(DEFAULT_CLOSES))
+    first = min([opens] + [start for _, _, start, _ in spans])
+    last = max([closes] + [end for _, _, _, end in spans])
+    origin = max(0, opens - _ceil_div(opens - first, step) * step)
+    row_count = max(1, _ceil_div(last - origin, step))
+    starts = _cells_by_column(columns, spans, origin=origin, step=step, links=Links(), zone=zone)
+    rows: list[Row] = []
+    covered_until = {column.key: 0 for column in columns}
+    for index in range(row_count):
+        minutes = (origin + index * step) % MINUTES_PER_DAY
+        cells = []
+        for day, column in zip(days, columns, strict=True):
+            cell = starts[column.key].get(index)
+            if cell is not None:
+                cells.append(cell)
+                covered_until[column.key] = index + cell.rowspan
+            elif index >= covered_until[column.key]:
+                is_open = not closed[day] and any(
+                    _minutes(s) <= minutes and minutes + step <= _minutes(e) for s, e in opening.get(day.weekday(), [])
+                )
+                to_come = now is None or datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone) > now
+                cells.append(Cell(column.key, bookable=is_open and to_come))
+        rows.append(Row(time(minutes // 60, minutes % 60), cells))
+    return DayGrid(
+        columns=columns,
+        rows=rows,
+        step_minutes=step,
+        open_today=True,
+        clinic_closures=[c for c in closures if c.clinician_id is None],
+        clinician_closures=[c for c in closures if c.clinician_id is not None],
+    )
 
 
 # --- The iCalendar feed -----------------------------------------------------------------------

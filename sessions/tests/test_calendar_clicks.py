@@ -71,3 +71,21 @@ def test_book_at_finds_the_patient_and_keeps_the_time(admin_client_, clinician):
 def test_book_at_ignores_what_it_cannot_read(admin_client_):
     response = admin_client_.get(reverse("sessions:book_at"), {"slot": "2026-02-30T10:00", "clinician": "x", "q": ""})
     assert response.status_code == 200 and response.context["slot"] is None and response.context["keep"] == ""
+
+
+def test_the_week_is_a_time_grid_with_visits_sized_by_length(admin_client_, clinician, open_mornings):
+    long_visit = AppointmentFactory(
+        clinician=clinician,
+        starts_at=datetime.datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+        ends_at=datetime.datetime(2026, 11, 24, 10, 30, tzinfo=UTC),
+    )
+    grid = admin_client_.get(reverse("sessions:calendar_week"), {"date": "2026-11-24"}).context["grid"]
+    assert [c.key for c in grid.columns] == [datetime.date(2026, 11, 23 + n).toordinal() for n in range(7)]
+    cells = [(row.starts, cell) for row in grid.rows for cell in row.cells if cell.entries]
+    assert [(starts, cell.rowspan, cell.entries[0].appointment) for starts, cell in cells] == [
+        (datetime.time(9, 30), 2, long_visit)
+    ]
+    # Monday mornings are open (and still to come after 09:50 only); Tuesday has no opening hours.
+    monday, tuesday = grid.columns[0].key, grid.columns[1].key
+    at_11 = next(row for row in grid.rows if row.starts == datetime.time(11))
+    assert [c.bookable for c in at_11.cells if c.column in (monday, tuesday)] == [True, False]

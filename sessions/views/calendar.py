@@ -91,6 +91,15 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
             appointments=appointments,
             closures=closures,
         ),
+        "grid": calendar.week_grid(
+            days=days,
+            zone=clinic.zone,
+            appointments=appointments,
+            opening=calendar.opening_spans(),
+            closures=closures,
+            step_minutes=max(clinic.slot_step_minutes, 30),  # a week reads in half hours at most
+            now=timezone.now(),
+        ),
         "clinicians": [(c, calendar.person_label(c)) for c in clinicians],
         "clinician": clinician,
         "clinician_label": calendar.person_label(clinician) if clinician else "",
