@@ -256,4 +256,7 @@ def test_admin_moves_a_visit_by_choosing_a_free_time_on_the_calendar(browser, li
     page.wait_for_url(re.compile(rf"/schedule/appointments/{visit.pk}/$"))
     visit.refresh_from_db()
     assert visit.starts_at == later
+    page.goto(f"/schedule/calendar/week/?date={local:%Y-%m-%d}")
+    assert page.locator(f"a[href='/schedule/appointments/{visit.pk}/']").count() == 1
+    shot(page, "calendar-week")
     context.close()
