@@ -67,3 +67,18 @@ def test_declining_a_request_asks_first_and_a_refused_form_shows_its_first_probl
     focused = page.evaluate("document.activeElement && document.activeElement.name")
     assert focused == page.locator(".is-invalid").first.get_attribute("name")
     context.close()
+
+
+def test_the_main_pages_fit_a_768_pixel_screen(browser, live_server, demo):
+    context = browser.new_context(viewport={"width": 768, "height": 1000}, base_url=live_server.url)
+    page = context.new_page()
+    log_in(page, "clinicadmin", then="/")
+    patient = Patient.objects.get(mrn="DEMO-0004")
+    for url in ("/", "/schedule/calendar/day/", "/schedule/calendar/week/", f"/patients/{patient.pk}/",
+                "/schedule/due/", "/schedule/requests/?all=1", "/patients/"):  # fmt: skip
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 768, url
+    page.click("button.navbar-toggler")
+    page.wait_for_selector("#nav.show a:has-text('Worklist')")
+    shot(page, "home-768-menu")
+    context.close()
