@@ -51,7 +51,11 @@ def test_admin_books_from_the_worklist_and_the_clinician_treats_and_prints(brows
     shot(page, "worklist")
     page.click(f"tr[data-scar='{scar.pk}'] >> text=Book")
     page.wait_for_selector("#window")
-    page.click("#slots a >> nth=0")
+    first_slot = page.locator("#slots a >> nth=0")
+    first_slot.click()  # fills the form in place, no reload
+    assert "slot=" not in page.url
+    assert page.input_value("input[name=starts_at]") == first_slot.get_attribute("data-starts")
+    assert first_slot.get_attribute("aria-current") == "true"
     page.click("button:has-text('Book')")
     page.wait_for_url(re.compile(r"/schedule/appointments/\d+/$"))
     appointment = Appointment.objects.get(planned__scar=scar, status=AppointmentStatus.SCHEDULED)

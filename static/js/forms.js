@@ -21,6 +21,24 @@
     if (focusable) focusable.focus({ preventScroll: true });
   });
 
+  // A proposed slot fills the booking form in place (without a reload: the link is the fallback).
+  document.addEventListener("click", function (event) {
+    const slot = event.target.closest("[data-fill-slot]");
+    const form = document.querySelector("form input[name=starts_at]") && document.querySelector("form input[name=starts_at]").form;
+    if (!slot || !form) return;
+    event.preventDefault();
+    form.elements.starts_at.value = slot.dataset.starts;
+    if (form.elements.clinician) form.elements.clinician.value = slot.dataset.clinician;
+    if (form.elements.room) form.elements.room.value = slot.dataset.room;
+    document.querySelectorAll("[data-fill-slot][aria-current]").forEach(function (other) {
+      other.removeAttribute("aria-current");
+      other.classList.remove("active");
+    });
+    slot.setAttribute("aria-current", "true");
+    slot.classList.add("active");
+    form.elements.starts_at.focus();
+  });
+
   document.addEventListener("click", function (event) {
     const button = event.target.closest("[data-confirm]");
     if (button && !window.confirm(button.getAttribute("data-confirm"))) {
