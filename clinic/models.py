@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from patients.roles import person_name
 from patients.singletons import SingletonModel
 
 
@@ -145,7 +146,7 @@ class WorkingHours(models.Model):
         constraints = [models.CheckConstraint(condition=Q(ends__gt=F("starts")), name="workinghours_ends_after_starts")]
 
     def __str__(self) -> str:
-        return f"{self.clinician} {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
+        return f"{person_name(self.clinician)}, {self.get_weekday_display()} {self.starts:%H:%M}–{self.ends:%H:%M}"
 
 
 class Closure(models.Model):

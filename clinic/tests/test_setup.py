@@ -134,6 +134,7 @@ def test_overlapping_opening_hours_on_one_day_are_refused(admin_client_):
     )
     assert response.status_code == 200
     assert "opens" in response.context["hours_form"].errors
+    assert "(Wednesday 09:00–13:00)" in response.context["hours_form"].errors["opens"][0]  # names the clash
     assert OpeningHours.objects.count() == 1
 
 
@@ -260,6 +261,8 @@ def test_overlapping_working_hours_of_one_clinician_are_refused(admin_client_, c
         {"work-clinician": clinician.pk, "work-weekday": "0", "work-starts": "11:00", "work-ends": "15:00"},
     )
     assert "starts" in response.context["work_form"].errors
+    name = clinician.get_full_name() or clinician.get_username()
+    assert f"({name}, Monday 08:00–12:00)" in response.context["work_form"].errors["starts"][0]
     assert WorkingHours.objects.count() == 1
 
 
