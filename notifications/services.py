@@ -141,21 +141,24 @@ def _recall_key(kind: str, window_id: tuple) -> str:
 def digests_plan(*, now: datetime) -> list[Planned]:
     """Today's digest for each clinic admin, and for each clinician with requests or records waiting."""
     today = Clinic.current().date_of(now)
-    recipients = {user.pk: user for user in selectors.clinic_admins()}
-    for user in selectors.clinicians_with_email():
-        if user.pk not in recipients and not selectors.clinician_digest(user=user, today=today).empty:
-            recipients[user.pk] = user
-    planned = [
-        Planned(
-            kind=MessageKind.DIGEST,
-            key=f"digest:{user.pk}:{today:%Y-%m-%d}:{user.email}",
-            recipient=user.email,
-            user=user,
-            on_date=today,
-        )
-        for user in recipients.values()
+    admins = {user.pk: user for user in selectors.clinic_admins()}
+    staff = admins | {user.pk: user for user in selectors.clinicians_with_email()}
+    planned = _new(
+        [
+            Planned(
+                kind=MessageKind.DIGEST,
+                key=f"digest:{user.pk}:{today:%Y-%m-%d}:{user.email}",
+                recipient=user.email,
+                user=user,
+                on_date=today,
+            )
+            for user in staff.values()
+        ]
+    )
+    # A clinician who is not an admin gets one only with something waiting: counted for those still due one.
+    return [
+        p for p in planned if p.user.pk in admins or not selectors.clinician_digest(user=p.user, today=today).empty
     ]
-    return _new(planned)
 
 
 PLANNERS = {"reminders": reminders_plan, "recalls": recalls_plan, "digest": digests_plan}

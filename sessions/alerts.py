@@ -7,7 +7,7 @@ from datetime import date
 
 from protocols.codes import Condition, Medication
 from protocols.rules import BLOCK, ISOTRETINOIN_WASHOUT, OVERRIDE, SEVERITY_RANK, WARN, rules_reading
-from sessions.facts import patient_conditions, patient_medications
+from sessions.facts import derived_conditions, patient_medications, recorded_conditions
 
 EFFECT_WORDS = {BLOCK: "blocks cryotherapy", OVERRIDE: "needs a clinician's override", WARN: "warning"}
 
@@ -47,17 +47,12 @@ def patient_alerts(patient, *, today: date) -> list[Alert]:
     """Most severe first. A medication stopped before `today` is left out, except isotretinoin within
     its washout (WRN-04 reads it for a year after it stops)."""
     alerts = []
-    derived = Condition.CRYOTHERAPY_HYPERSENSITIVITY not in {
-        c.code for c in patient.conditions.all() if not c.entered_in_error
-    }
-    for code in patient_conditions(patient):
+    recorded = recorded_conditions(patient)
+    derived = derived_conditions(patient) - recorded
+    for code in sorted(recorded | derived):  # as `facts.patient_conditions`, knowing which are derived
         effects = _effects(code)
         if effects:
-            detail = (
-                "from a reaction on an earlier session"
-                if code == Condition.CRYOTHERAPY_HYPERSENSITIVITY and derived
-                else ""
-            )
+            detail = "from a reaction on an earlier session" if code in derived else ""
             alerts.append(Alert(Condition(code).label, detail, effects))
     for medication in patient_medications(patient, today):
         stopped = medication.stopped_on

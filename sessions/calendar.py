@@ -196,7 +196,12 @@ class Cell:
     column: int
     entries: list[Entry] = field(default_factory=list)
     rowspan: int = 1
-    bookable: bool = False  # empty, open, the column's person at work, still to come: a click books it
+    open: bool = True  # an empty cell within opening hours (shaded otherwise)
+    slot: datetime | None = None  # an empty cell a click books (or moves a visit to): open, at work, still to come
+
+    @property
+    def bookable(self) -> bool:
+        return self.slot is not None
 
 
 @dataclass
@@ -210,7 +215,6 @@ class Column:
 class Row:
     starts: time
     cells: list[Cell]
-    open: bool = True  # within the day's opening hours
 
 
 @dataclass
@@ -254,12 +258,35 @@ def _column_key(appointment: Appointment, by: str) -> int:
     return appointment.room_id if by == BY_ROOM else appointment.clinician_id
 
 
-def _cells_by_column(
-    columns: Sequence[Column], spans: Sequence[tuple], *, origin: int, step: int, links: Links, zone: ZoneInfo
-) -> dict[int, dict[int, Cell]]:
-    """Per column, the cell each appointment starts in (`spans`: column key, appointment, start and end
-    minutes, in time order); an appointment starting inside an earlier one's span (a no-show then a
-    new booking, which the database allows; in a week, another clinician's visit) joins that cell."""
+def _is_open(day: date, minutes: int, step: int, opening: dict[int, list[tuple[time, time]]]) -> bool:
+    return any(_minutes(s) <= minutes and minutes + step <= _minutes(e) for s, e in opening.get(day.weekday(), []))
+
+
+def _grid_rows(
+    columns: Sequence[Column],
+    spans: list[tuple],
+    *,
+    opens: int,
+    closes: int,
+    step: int,
+    zone: ZoneInfo,
+    empty: Callable[[Column, int], Cell],
+) -> list[Row]:
+    """One row per step from opening to closing time (widened to the appointments in `spans`: column
+    key, appointment, start and end minutes), each appointment in the cell of its column and start
+    row, spanning its length; `empty(column, minutes)` makes the cells no appointment covers.
+
+    An appointment starting inside an earlier one's span (a no-show then a new booking, which the
+    database allows; in a week, another clinician's visit) joins that cell.
+    """
+    spans = sorted(spans, key=lambda span: (span[2], span[3]))
+    first = min([opens] + [start for _, _, start, _ in spans])
+    last = max([closes] + [end for _, _, _, end in spans])
+    # Earlier appointments add whole steps before opening time, but never rows before midnight.
+    origin = max(0, opens - _ceil_div(opens - first, step) * step)
+    row_count = max(1, _ceil_div(last - origin, step))
+
+    links = Links()
     starts: dict[int, dict[int, Cell]] = {column.key: {} for column in columns}
     for column in columns:
         open_cell: tuple[int, Cell] | None = None
@@ -277,7 +304,40 @@ def _cells_by_column(
                 cell = Cell(column.key, [entry], end_row - first_row)
                 starts[column.key][first_row] = cell
                 open_cell = (first_row, cell)
-    return starts
+
+    rows: list[Row] = []
+    covered_until = {column.key: 0 for column in columns}
+    for index in range(row_count):
+        minutes = (origin + index * step) % MINUTES_PER_DAY
+        cells = []
+        for column in columns:
+            cell = starts[column.key].get(index)
+            if cell is not None:
+                cells.append(cell)
+                covered_until[column.key] = index + cell.rowspan
+            elif index >= covered_until[column.key]:
+                cells.append(empty(column, minutes))
+        rows.append(Row(time(minutes // 60, minutes % 60), cells))
+    return rows
+
+
+def _empty_cell(
+    column: Column,
+    day: date,
+    minutes: int,
+    *,
+    closed: bool,
+    step: int,
+    opening: dict[int, list[tuple[time, time]]],
+    zone: ZoneInfo,
+    now: datetime | None,
+) -> Cell:
+    """An empty cell: shaded when the clinic is `closed` that day or outside its opening hours; a slot to
+    book when open, the column at work and still to come."""
+    is_open = not closed and _is_open(day, minutes, step, opening)
+    at = datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone)
+    bookable = is_open and not column.off_reason and (now is None or at > now)
+    return Cell(column.key, open=is_open, slot=at if bookable else None)
 
 
 def day_grid(
@@ -319,37 +379,21 @@ def day_grid(
         ]
 
     opens, closes, open_today = _opening_minutes(day, opening)
-    spans = [(a, _wall_minutes(a.starts_at, day, zone), _wall_minutes(a.ends_at, day, zone)) for a in appointments]
-    spans.sort(key=lambda span: (span[1], span[2]))
-    first = min([opens] + [start for _, start, _ in spans])
-    last = max([closes] + [end for _, _, end in spans])
-    # Earlier appointments add whole steps before opening time, but never rows before midnight.
-    origin = max(0, opens - _ceil_div(opens - first, step) * step)
-    row_count = max(1, _ceil_div(last - origin, step))
-
-    links = Links()
-    keyed = [(_column_key(a, by), a, start, end) for a, start, end in spans]
-    starts = _cells_by_column(columns, keyed, origin=origin, step=step, links=links, zone=zone)
-
-    rows: list[Row] = []
-    covered_until = {column.key: 0 for column in columns}
-    off = {column.key for column in columns if column.off_reason}
-    for index in range(row_count):
-        minutes = (origin + index * step) % MINUTES_PER_DAY
-        starts_at = time(minutes // 60, minutes % 60)
-        is_open = not clinic_closures and any(
-            _minutes(s) <= minutes and minutes + step <= _minutes(e) for s, e in opening.get(day.weekday(), [])
-        )
-        to_come = now is None or datetime.combine(day, starts_at, tzinfo=zone) > now
-        cells = []
-        for column in columns:
-            cell = starts[column.key].get(index)
-            if cell is not None:
-                cells.append(cell)
-                covered_until[column.key] = index + cell.rowspan
-            elif index >= covered_until[column.key]:
-                cells.append(Cell(column.key, bookable=is_open and to_come and column.key not in off))
-        rows.append(Row(starts_at, cells, open=is_open))
+    spans = [
+        (_column_key(a, by), a, _wall_minutes(a.starts_at, day, zone), _wall_minutes(a.ends_at, day, zone))
+        for a in appointments
+    ]
+    rows = _grid_rows(
+        columns,
+        spans,
+        opens=opens,
+        closes=closes,
+        step=step,
+        zone=zone,
+        empty=lambda column, minutes: _empty_cell(
+            column, day, minutes, closed=bool(clinic_closures), step=step, opening=opening, zone=zone, now=now
+        ),
+    )
 
     return DayGrid(
         columns=columns,
@@ -415,35 +459,22 @@ def week_grid(
     for appointment in appointments:
         day = min(max(appointment.starts_at.astimezone(zone).date(), days[0]), days[-1])
         start = _wall_minutes(appointment.starts_at, day, zone)
-        spans.append(
-            (day.toordinal(), appointment, start, max(start + 1, _wall_minutes(appointment.ends_at, day, zone)))
-        )
-    spans.sort(key=lambda span: (span[2], span[3]))
+        end = max(start + 1, _wall_minutes(appointment.ends_at, day, zone))
+        spans.append((day.toordinal(), appointment, start, end))
     all_spans = [span for spans_of_day in opening.values() for span in spans_of_day]
-    opens = min((_minutes(s) for s, _ in all_spans), default=_minutes(DEFAULT_OPENS))
-    closes = max((_minutes(e) for _, e in all_spans), default=_minutes(DEFAULT_CLOSES))
-    first = min([opens] + [start for _, _, start, _ in spans])
-    last = max([closes] + [end for _, _, _, end in spans])
-    origin = max(0, opens - _ceil_div(opens - first, step) * step)
-    row_count = max(1, _ceil_div(last - origin, step))
-    starts = _cells_by_column(columns, spans, origin=origin, step=step, links=Links(), zone=zone)
-    rows: list[Row] = []
-    covered_until = {column.key: 0 for column in columns}
-    for index in range(row_count):
-        minutes = (origin + index * step) % MINUTES_PER_DAY
-        cells = []
-        for day, column in zip(days, columns, strict=True):
-            cell = starts[column.key].get(index)
-            if cell is not None:
-                cells.append(cell)
-                covered_until[column.key] = index + cell.rowspan
-            elif index >= covered_until[column.key]:
-                is_open = not closed[day] and any(
-                    _minutes(s) <= minutes and minutes + step <= _minutes(e) for s, e in opening.get(day.weekday(), [])
-                )
-                to_come = now is None or datetime.combine(day, time(minutes // 60, minutes % 60), tzinfo=zone) > now
-                cells.append(Cell(column.key, bookable=is_open and to_come))
-        rows.append(Row(time(minutes // 60, minutes % 60), cells))
+    by_key = {day.toordinal(): day for day in days}
+    rows = _grid_rows(
+        columns,
+        spans,
+        opens=min((_minutes(s) for s, _ in all_spans), default=_minutes(DEFAULT_OPENS)),
+        closes=max((_minutes(e) for _, e in all_spans), default=_minutes(DEFAULT_CLOSES)),
+        step=step,
+        zone=zone,
+        empty=lambda column, minutes: _empty_cell(
+            column, by_key[column.key], minutes, closed=bool(column.off_reason), step=step, opening=opening,
+            zone=zone, now=now,
+        ),  # fmt: skip
+    )
     return DayGrid(
         columns=columns,
         rows=rows,

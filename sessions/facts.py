@@ -116,13 +116,20 @@ def _reacted_to_cryotherapy(patient) -> bool:
     ).exists()
 
 
+def recorded_conditions(patient) -> set[str]:
+    """The patient's recorded condition codes (never one entered in error)."""
+    return {c.code for c in patient.conditions.all() if not c.entered_in_error}
+
+
+def derived_conditions(patient) -> set[str]:
+    """Conditions the record shows without a code: a hypersensitivity from a reaction on any session
+    of any scar (§2a.3)."""
+    return {Condition.CRYOTHERAPY_HYPERSENSITIVITY} if _reacted_to_cryotherapy(patient) else set()
+
+
 def patient_conditions(patient) -> list[str]:
-    """The patient's condition codes as the engine reads them: the recorded ones (never one entered in
-    error) and a hypersensitivity derived from a reaction on any session of any scar (§2a.3)."""
-    conditions = {c.code for c in patient.conditions.all() if not c.entered_in_error}
-    if _reacted_to_cryotherapy(patient):
-        conditions.add(Condition.CRYOTHERAPY_HYPERSENSITIVITY)
-    return sorted(conditions)
+    """The patient's condition codes as the engine reads them: the recorded and the derived ones."""
+    return sorted(recorded_conditions(patient) | derived_conditions(patient))
 
 
 def patient_medications(patient, on_date: date) -> list:

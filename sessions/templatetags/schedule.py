@@ -1,5 +1,4 @@
 import secrets
-from datetime import date
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -62,9 +61,3 @@ def window_label(state: str) -> str:
 def submission_token() -> str:
     """A fresh one-time token for a form that must not be saved twice (sessions.services.create_once)."""
     return secrets.token_urlsafe(16)
-
-
-@register.filter
-def from_ordinal(value: int):
-    """The date of a week grid's column (its key is the day's ordinal)."""
-    return date.fromordinal(value)

@@ -100,6 +100,8 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
             step_minutes=max(clinic.slot_step_minutes, 30),  # a week reads in half hours at most
             now=timezone.now(),
         ),
+        # Each entry names what the grid does not: room (one clinician's week) or clinician and room.
+        "also_show": "room" if clinician else "both",
         "clinicians": [(c, calendar.person_label(c)) for c in clinicians],
         "clinician": clinician,
         "clinician_label": calendar.person_label(clinician) if clinician else "",

@@ -13,7 +13,6 @@ from django.shortcuts import render
 from clinic.models import Clinic, Closure
 from patients.access import Need, log_list, require
 from patients.roles import CLINIC_ADMIN, is_clinician, user_roles
-from protocols.window import WindowState
 from sessions import calendar, selectors, worklist
 from sessions.models import AppointmentScar, AppointmentStatus
 
@@ -64,7 +63,6 @@ def home(request: HttpRequest) -> HttpResponse:
         context["clinic"] = {
             "visits": [(v, NEXT_STEP.get(v.status, "")) for v in visits],
             "due": [(state, state.label, counts[state]) for state in worklist.STATES],
-            "overdue": counts[WindowState.OVERDUE],
             "to_reschedule": selectors.visits_to_reschedule().count(),
             "requests": list(requests[:SHOWN]),
             "requests_count": requests.count(),
