@@ -6,9 +6,10 @@ from django import forms
 
 from clinic.models import Clinic, Closure, OpeningHours, Room, WorkingHours
 from patients.roles import clinician_users, person_name
+from patients.widgets import DateInput, TimeInput
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATE = DateInput()
+TIME = TimeInput()
 MIN_MINUTES = 5  # the database holds the same floor (clinic_visit_at_least_5_minutes)
 
 
@@ -64,7 +65,7 @@ class ClinicForm(forms.ModelForm):
             "after_hours_advice": forms.Textarea(attrs={"rows": 3}),
             "after_hours_advice_es": forms.Textarea(attrs={"rows": 3, "lang": "es"}),
             "time_zone": forms.TextInput(attrs={"list": "time-zones", "autocomplete": "off"}),
-            "daily_messages_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
+            "daily_messages_at": TIME,
         }
 
     def __init__(self, *args, **kwargs):

@@ -5,6 +5,7 @@ from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
 from patients.models import Patient, Scar, ScarStatus
+from patients.widgets import DateInput
 from protocols.codes import Technique
 
 
@@ -44,7 +45,7 @@ class ConsentCoverForm(forms.Form):
 
 
 class ConsentSignedForm(forms.Form):
-    signed_on = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    signed_on = forms.DateField(widget=DateInput())
     guardian_name = forms.CharField(
         max_length=200, required=False, help_text="Needed when the patient is under 18: the guardian who signed."
     )

@@ -85,6 +85,7 @@ def test_clinician_checks_dates_and_overrides_with_a_reason(page):
     inside = last + datetime.timedelta(days=25)
     page.fill("input[name=on]", f"{inside:%Y-%m-%d}")
     page.click("button:has-text('Check')")
+    page.wait_for_url("**#eligibility")
     assert page.locator(".decision >> text=REL-12").count() == 0
     page.goto(f"/patients/scars/{scar.pk}/?on={too_early:%Y-%m-%d}&technique=contact&stage=schedule")
     page.fill("textarea[name=reason]", "Patient leaves the country next week")

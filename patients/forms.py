@@ -17,9 +17,10 @@ from patients.models import (
     ScarAssessment,
 )
 from patients.photos import photo_reencode, photos_check
+from patients.widgets import DateInput
 from protocols.codes import SiteFinding, Technique
 
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATE = DateInput()
 
 
 def _helper(*layout, submit: str = "Save") -> FormHelper:

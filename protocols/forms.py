@@ -2,13 +2,14 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Column, Layout, Row, Submit
 from django import forms
 
+from patients.widgets import DateInput
 from protocols.codes import Stage, Technique
 from protocols.limits import PARAMETER_BOUNDS, PARAMETER_FIELDS
 from protocols.models import MIN_OVERRIDE_REASON, MIN_PARAMETER_CHANGE_REASON, ProtocolParameters
 
 
 class EligibilityForm(forms.Form):
-    on = forms.DateField(label="Session date", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    on = forms.DateField(label="Session date", widget=DateInput())
     technique = forms.ChoiceField(choices=Technique.choices, initial=Technique.CONTACT)
     stage = forms.ChoiceField(choices=Stage.choices, initial=Stage.SCHEDULE)
 

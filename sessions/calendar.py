@@ -19,6 +19,7 @@ from django.utils import timezone
 from clinic.models import Closure, OpeningHours, Room
 from patients.access import Need, can
 from patients.roles import clinician_users, person_name
+from patients.widgets import parse_date_text
 from sessions.models import Appointment, AppointmentStatus, CalendarFeed
 from sessions.selectors import planned_scars
 
@@ -66,12 +67,12 @@ def status_label(status: str) -> str:
 
 
 def parse_day(value: str | None, *, today: date) -> tuple[date, bool]:
-    """The day asked for in `?date=YYYY-MM-DD`, or today; the flag is False when the value was unusable."""
+    """The day asked for in `?date=` (the language's format or ISO), or today; the flag is False
+    when the value was unusable."""
     if not value:
         return today, True
-    try:
-        day = date.fromisoformat(value.strip())
-    except ValueError:
+    day = parse_date_text(value)
+    if day is None:
         return today, False
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         return today, False
@@ -471,8 +472,14 @@ def week_grid(
         step=step,
         zone=zone,
         empty=lambda column, minutes: _empty_cell(
-            column, by_key[column.key], minutes, closed=bool(column.off_reason), step=step, opening=opening,
-            zone=zone, now=now,
+            column,
+            by_key[column.key],
+            minutes,
+            closed=bool(column.off_reason),
+            step=step,
+            opening=opening,
+            zone=zone,
+            now=now,
         ),  # fmt: skip
     )
     return DayGrid(

@@ -5,6 +5,7 @@ from clinic.forms import ClinicianChoiceField
 from clinic.models import Room
 from patients.models import PregnancyStatus
 from patients.roles import clinician_users
+from patients.widgets import DateInput, DateTimeInput, TimeInput
 from protocols.codes import AdverseEvent, SiteFinding, Technique
 from sessions.models import Severity, TreatmentSession
 from sessions.services import (
@@ -15,13 +16,13 @@ from sessions.services import (
     parameter_problems,
 )
 
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+DATETIME = DateTimeInput()
+DATE = DateInput()
+TIME = TimeInput()
 
 
 class SlotForm(forms.Form):
-    starts_at = forms.DateTimeField(label="Start", widget=DATETIME, input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    starts_at = forms.DateTimeField(label="Start", widget=DATETIME)
     minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=240)
     clinician = ClinicianChoiceField(queryset=clinician_users())
     room = forms.ModelChoiceField(queryset=Room.objects.filter(active=True))
@@ -171,10 +172,20 @@ class TreatmentForm(forms.ModelForm):
 
 
 class AdverseEventForm(forms.Form):
+    """Rendered once per treatment on the visit page, field by field: no ids, each input labelled."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", False)
+        super().__init__(*args, **kwargs)
+
     code = forms.ChoiceField(choices=AdverseEvent.choices, label="Adverse event")
     submission = forms.CharField(required=False, max_length=32, widget=forms.HiddenInput)
     note = forms.CharField(required=False, max_length=300)
-    onset_on = forms.DateField(required=False, widget=DATE, label="Began on")
+    onset_on = forms.DateField(
+        required=False,
+        label="Began on",
+        widget=DateInput(attrs={"class": "form-control form-control-sm w-auto", "aria-label": "Began on"}),
+    )
     severity = forms.ChoiceField(choices=[("", "Severity"), *Severity.choices], required=False)
     treatment_given = forms.CharField(required=False, max_length=300, label="Treatment given")
 
@@ -184,7 +195,15 @@ class EnteredInErrorForm(forms.Form):
 
 
 class ResolveForm(forms.Form):
-    resolved_on = forms.DateField(widget=DATE)
+    """Rendered beside every unresolved adverse event: no ids, the input labelled."""
+
+    resolved_on = forms.DateField(
+        widget=DateInput(attrs={"class": "form-control form-control-sm", "aria-label": "Resolved on"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", False)
+        super().__init__(*args, **kwargs)
 
 
 class AddendumForm(forms.Form):

@@ -190,7 +190,7 @@ def test_day_navigation_links_keep_the_column_choice(clinician_client):
     assert f"?date={timezone.localdate():%Y-%m-%d}&amp;by=room" in html
     assert f"{WEEK_URL}?date=2031-03-12" in html
     assert "?date=2031-03-12&amp;by=clinician" in html
-    assert 'type="date" id="calendar-date" name="date" value="2031-03-12"' in html
+    assert 'type="text" id="calendar-date" name="date" value="2031-03-12" placeholder="YYYY-MM-DD"' in html
 
 
 def test_next_day_crosses_the_month_end(clinician_client):
@@ -384,3 +384,11 @@ def test_week_view_query_count_does_not_grow_with_appointments(clinician_client,
 
     assert sum(len(weekday.entries) for weekday in response.context["week"]) == 7
     assert len(many) == len(few)
+
+
+def test_day_columns_share_the_width_equally(clinician_client, clinician, other_clinician):
+    html = clinician_client.get(DAY_URL, {"date": "2031-03-12"}).content.decode()
+    colgroup = html.split("<colgroup>")[1].split("</colgroup>")[0]
+    # The time column has its own width; every clinician's column takes an equal share of the rest.
+    assert colgroup.startswith('<col class="calendar-time-col">')
+    assert colgroup.count("<col>") == html.count('<th scope="col" data-column=')
