@@ -11,7 +11,8 @@ def _menu(client):
 
 def test_a_clinician_gets_the_days_work_and_the_protocol_menu(clinician_client):
     menu = _menu(clinician_client)
-    for url in ["sessions:calendar_day", "sessions:due", "sessions:requests", "protocols:rules", "protocols:parameters"]:
+    days_work = ["sessions:calendar_day", "sessions:due", "sessions:requests"]
+    for url in [*days_work, "protocols:rules", "protocols:parameters"]:
         assert f'href="{reverse(url)}"' in menu
     assert ">Clinic</a>" not in menu
     assert reverse("notifications:outbox") not in menu
