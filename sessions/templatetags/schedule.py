@@ -42,7 +42,7 @@ def calendar_entry(entry: Entry, show: str) -> SafeString:
         patient.family_name,
         patient.given_name,
         patient.mrn,
-        format_html_join("", '<div class="text-muted">{}</div>', ((plan,) for plan in entry.plans)),
+        format_html_join("", '<div class="text-muted calendar-plan">{}</div>', ((plan,) for plan in entry.plans)),
         format_html('<div class="text-muted">{}</div>', who[show]) if show in who else "",
     )
 
