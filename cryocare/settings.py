@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "sessions.apps.TreatmentSessionsConfig",
     "documents",
     "notifications",
+    "outcomes",
     "cryocare",  # the project itself: its management commands (backup, restore) use every app
 ]
 

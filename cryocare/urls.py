@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("clinic.urls")),
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
+    path("", include("outcomes.urls")),
 ]
 
 handler403 = "cryocare.views.permission_denied"

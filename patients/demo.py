@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from patients.demo_photos import demo_photo_add
 from patients.models import Consent, Patient, PatientCondition, PatientMedication, PregnancyStatus, Scar, ScarAssessment
 from patients.roles import CLINIC_ADMIN, CLINICIAN
 
@@ -156,6 +157,30 @@ def seed_demo(*, today: date, published_password: bool = True) -> dict:
     return created
 
 
+def _demo_posas(vss_total: int, pain: int, itch: int) -> dict:
+    """POSAS 2.0 scores in step with the demo VSS (1–10 each): the observer's follow the VSS, the
+    patient's also the recorded pain and itch."""
+    observer = max(1, min(10, 1 + round(vss_total * 9 / 13)))
+    scores = {f"posas_obs_{item}": max(1, min(10, observer + shift)) for item, shift in _OBSERVER_SHIFTS.items()}
+    scores |= {f"posas_pt_{item}": max(1, min(10, observer + shift)) for item, shift in _PATIENT_SHIFTS.items()}
+    scores["posas_pt_pain"] = max(1, min(10, pain or 1))
+    scores["posas_pt_itching"] = max(1, min(10, itch or 1))
+    scores["posas_obs_overall"] = observer
+    scores["posas_pt_overall"] = observer
+    return scores
+
+
+_OBSERVER_SHIFTS = {
+    "vascularity": 0,
+    "pigmentation": -1,
+    "thickness": 1,
+    "relief": 0,
+    "pliability": 1,
+    "surface_area": -1,
+}
+_PATIENT_SHIFTS = {"colour": 0, "stiffness": 1, "thickness": 1, "irregularity": 0}
+
+
 def _plan(rng: random.Random, today: date, age: int, scenario: str) -> dict:
     birth = _years_ago(today, age, rng)
     scar_count = 2 if rng.random() < 0.3 else 1
@@ -267,7 +292,8 @@ def _create_patient(mrn, given, family, sex, fitz, lang, scenario, plan, clinici
             findings = []
             if latest and n == 0 and scenario == "site_infection":
                 findings = ["active_infection"]
-            ScarAssessment.objects.create(
+            vss_total = sum(a["vss"])
+            assessment = ScarAssessment.objects.create(
                 scar=scar,
                 assessed_on=a["date"],
                 assessor=clinician,
@@ -283,4 +309,7 @@ def _create_patient(mrn, given, family, sex, fitz, lang, scenario, plan, clinici
                 site_findings=findings,
                 diagnosis_uncertain=scenario == "diagnosis_uncertain" and n == 0,
                 notes="Baseline assessment." if i == 0 else "",
+                **_demo_posas(vss_total, spec["pain"], spec["itch"]),
             )
+            if n == 0:
+                demo_photo_add(assessment, fitz, clinician)
