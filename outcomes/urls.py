@@ -8,4 +8,6 @@ app_name = "outcomes"
 
 urlpatterns = [
     path("patients/scars/<int:scar_id>/progress/", views.scar_progress_page, name="scar_progress"),
+    path("reports/", views.clinic_reports, name="reports"),
+    path("reports/<slug:name>.csv", views.clinic_report_csv, name="report_csv"),
 ]

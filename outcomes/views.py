@@ -1,13 +1,20 @@
 """Outcomes: a scar's progress (chart, photos side by side, course summary) and the clinic's reports."""
 
-from django.http import HttpRequest, HttpResponse
+import csv
+from datetime import date, timedelta
+
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils import timezone
 
+from clinic.models import Clinic
 from outcomes.chart import progress_chart
+from outcomes.forms import PeriodForm
 from outcomes.progress import MEASURES, scar_progress
-from patients.access import access
-from patients.models import Scar
+from outcomes.reports import REPORTS, Period, quarter_of
+from patients.access import Need, access, log_list, require
+from patients.csv_cells import csv_cell
+from patients.models import AccessEvent, Scar
 from sessions.views.params import id_param
 
 
@@ -38,3 +45,57 @@ def scar_progress_page(request: HttpRequest, scar_id: int) -> HttpResponse:
         "sides": [side for side in (left, right) if side is not None],
     }
     return render(request, "outcomes/scar_progress.html", context)
+
+
+def _period(request: HttpRequest) -> tuple[PeriodForm, Period]:
+    """The period asked for, or this quarter when none (or a wrong one) was: the form says what was wrong."""
+    this_quarter = quarter_of(Clinic.current().date_of())
+    if "start" not in request.GET and "end" not in request.GET:
+        return PeriodForm(initial={"start": this_quarter.start, "end": this_quarter.end}), this_quarter
+    form = PeriodForm(request.GET)
+    if form.is_valid():
+        return form, Period(form.cleaned_data["start"], form.cleaned_data["end"])
+    return form, this_quarter
+
+
+def clinic_reports(request: HttpRequest) -> HttpResponse:
+    require(request.user, Need.READ)
+    form, period = _period(request)
+    reports = [build(period) for build in REPORTS.values()]
+    log_list(request, "reports", rows=sum(len(r.rows) for r in reports))
+    today = Clinic.current().date_of()
+    this_quarter = quarter_of(today)
+    last_quarter = quarter_of(this_quarter.start - timedelta(days=1))
+    context = {
+        "form": form,
+        "period": period,
+        "reports": reports,
+        "shortcuts": [
+            ("This quarter", this_quarter),
+            ("Last quarter", last_quarter),
+            ("This year", Period(date(today.year, 1, 1), date(today.year, 12, 31))),
+        ],
+    }
+    return render(request, "outcomes/reports.html", context)
+
+
+def clinic_report_csv(request: HttpRequest, name: str) -> HttpResponse:
+    require(request.user, Need.READ)
+    build = REPORTS.get(name)
+    if build is None:
+        raise Http404
+    form, period = _period(request)
+    if form.is_bound and not form.is_valid():
+        return HttpResponseBadRequest("; ".join(e for errors in form.errors.values() for e in errors))
+    report = build(period)
+    log_list(request, f"report:{name}", rows=len(report.rows), action=AccessEvent.Action.EXPORT)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="cryocare-{name}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow([f"{report.title}, {period}"])
+    writer.writerow([csv_cell(c) for c in report.columns])
+    for row in report.rows:
+        writer.writerow([csv_cell(value) for value in row])
+    return response

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from patients import selectors, services
 from patients.access import Need, access, can, log_list, require
+from patients.csv_cells import csv_cell
 from patients.forms import (
     AccessLogSearchForm,
     AssessmentForm,
@@ -298,7 +299,7 @@ def access_log_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow(ACCESS_LOG_CSV_COLUMNS)
     for e in events:
         writer.writerow(
-            _csv_cell(value)
+            csv_cell(value)
             for value in (
                 e.at.isoformat(), e.user.get_username() if e.user else "(patient link)", e.action,
                 f"{e.object_type} {e.object_id}", e.patient.mrn if e.patient else "", e.detail,
@@ -308,6 +309,3 @@ def access_log_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _csv_cell(value) -> str:
-    text = str(value)
-    return f"'{text}" if text.startswith(("=", "+", "-", "@")) else text

@@ -776,7 +776,8 @@ def detect_interval_too_short(ctx: Context) -> str | None:
     return f"Last completed session {iso[last]} ({_plural(days, 'day')} before {iso[ctx.on_date]})."
 
 
-def _goal_reached(vss: dict) -> bool:
+def goal_reached(vss: dict) -> bool:
+    """STP-01's condition on one VSS: height 0 and pliability ≤ 1 (also read by the outcome reports)."""
     return vss["height"] == 0 and vss["pliability"] <= 1
 
 
@@ -800,7 +801,7 @@ def detect_non_response(ctx: Context) -> str | None:
         return None
     (latest_date, latest), (baseline_date, baseline) = ctx.vss_latest, ctx.vss_baseline
     reasons = []
-    if sessions >= 6 and not _goal_reached(latest):
+    if sessions >= 6 and not goal_reached(latest):
         reasons.append(
             f"{sessions} completed sessions and the goal is not reached "
             f"(latest VSS {iso[latest_date]}: height {latest['height']}, pliability {latest['pliability']})"
@@ -837,7 +838,7 @@ def detect_goal_reached(ctx: Context) -> str | None:
     if ctx.vss_latest is None:
         return None
     latest_date, latest = ctx.vss_latest
-    if not _goal_reached(latest):
+    if not goal_reached(latest):
         return None
     return (
         f"Latest VSS ({iso[latest_date]}): height 0, pliability {latest['pliability']}. "

@@ -130,7 +130,7 @@ def test_progress_page_shows_summary_chart_table_and_photos(client, course, clin
     assert 'id="sessions-done">2<' in html
     assert "−5 points" in html and "(−50%)" in html
     assert html.count('class="chart-panel"') == 3 and html.count('class="chart-session"') == 6
-    assert html.count("<tr><th scope=\"row\"") == 3
+    assert html.count('<tr><th scope="row"') == 3
     compared = html.split('id="photos"')[1]
     assert reverse("patients:photo", args=[photos[0].pk]) in compared  # baseline
     assert reverse("patients:photo", args=[photos[2].pk]) in compared  # latest

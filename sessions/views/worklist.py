@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from clinic.models import Clinic
 from patients.access import Need, log_list, require
+from patients.csv_cells import csv_cell
 from patients.models import AccessEvent
 from patients.roles import clinician_users, person_name
 from protocols.models import ProtocolParameters
@@ -18,7 +19,6 @@ PAGE_SIZE = 25
 TO_RESCHEDULE_SHOWN = 50  # the soonest; the count says how many there are in all
 CSV_COLUMNS = ["mrn", "patient", "scar", "body_site", "last_session", "earliest", "latest", "state", "clinician"]
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _filters(request: HttpRequest, clinicians) -> dict:
@@ -74,9 +74,6 @@ def worklist_due(request: HttpRequest) -> HttpResponse:
     return render(request, "sessions/worklist.html", context)
 
 
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 def worklist_due_csv(request: HttpRequest) -> HttpResponse:
@@ -94,7 +91,7 @@ def worklist_due_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow(CSV_COLUMNS)
     for row in rows:
         writer.writerow(
-            _cell(value)
+            csv_cell(value)
             for value in (
                 row.patient.mrn,
                 row.patient.full_name,
