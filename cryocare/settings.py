@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "documents",
     "notifications",
     "outcomes",
+    "exchange",
     "cryocare",  # the project itself: its management commands (backup, restore) use every app
 ]
 

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("documents.urls")),
     path("", include("notifications.urls")),
     path("", include("outcomes.urls")),
+    path("", include("exchange.urls")),
 ]
 
 handler403 = "cryocare.views.permission_denied"

@@ -9,7 +9,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 # Each app may use the apps before it, never one after it (README, "Where things are").
-APP_ORDER = ["patients", "clinic", "protocols", "sessions", "documents", "notifications", "outcomes"]
+APP_ORDER = ["patients", "clinic", "protocols", "sessions", "documents", "notifications", "outcomes", "exchange"]
 # The protocol engine itself: pure Python, usable by every app.
 PURE_ENGINE = {
     "protocols.codes",
