@@ -271,9 +271,7 @@ def adverse_event_resource(event: SessionAdverseEvent) -> dict:
         "date": _day(event.onset_on or session.performed_on),
         "recordedDate": _instant(event.recorded_at),
         "outcome": {
-            "coding": [
-                {"system": codes.ADVERSE_EVENT_OUTCOME, "code": "resolved" if event.resolved_on else "ongoing"}
-            ]
+            "coding": [{"system": codes.ADVERSE_EVENT_OUTCOME, "code": "resolved" if event.resolved_on else "ongoing"}]
         },
         "suspectEntity": [{"instance": ref("TreatmentSession", session.pk)}],
     }

@@ -1,4 +1,3 @@
-import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -12,6 +11,7 @@ from patients.access import Need, can, require
 from protocols import selectors, services
 from protocols.engine import FactsError, ParametersError
 from protocols.forms import ProtocolParametersForm
+from protocols.json_body import BodyError, json_body
 from protocols.models import ProtocolParameters
 from protocols.rules import RULES, SOURCES, in_words, source_name
 
@@ -62,25 +62,6 @@ def protocol_parameters(request: HttpRequest) -> HttpResponse:
     return render(request, "protocols/parameters.html", context)
 
 
-# A facts document is a few kilobytes and five levels deep; the API refuses anything far beyond
-# (README: "Protocol engine from the command line and over HTTP").
-API_MAX_BYTES = 64 * 1024
-API_MAX_DEPTH = 20
-
-
-def _nested_deeper_than(value, limit: int) -> bool:
-    """Whether JSON arrays and objects nest more than `limit` levels (walked without recursion)."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            if depth > limit:
-                return True
-            children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return False
-
-
 def _json_errors(errors: list[dict], status: int) -> JsonResponse:
     return JsonResponse({"errors": errors}, status=status)
 
@@ -99,17 +80,10 @@ def api_evaluate(request: HttpRequest) -> JsonResponse:
         response = _json_errors([{"field": "", "message": "Use POST with the facts document as JSON."}], 405)
         response["Allow"] = "POST"
         return response
-    if len(request.body) > API_MAX_BYTES:
-        return _json_errors([{"field": "", "message": f"The body is larger than {API_MAX_BYTES} bytes."}], 400)
     try:
-        facts = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as error:
-        return _json_errors([{"field": "", "message": f"The body is not valid JSON: {error}"}], 400)
-    except RecursionError:
-        facts = None
-    if facts is None or _nested_deeper_than(facts, API_MAX_DEPTH):
-        message = f"The JSON is nested more than {API_MAX_DEPTH} levels deep."
-        return _json_errors([{"field": "", "message": message}], 400)
+        facts = json_body(request.body)
+    except BodyError as error:
+        return _json_errors([{"field": "", "message": str(error)}], 400)
     try:
         decision = services.protocol_evaluate(facts)
     except FactsError as error:
