@@ -126,6 +126,15 @@ MATRIX = {
     "documents:public_document_pdf": ({"token": "link_token"}, {r: 404 for r in ROLES}),
     "notifications:outbox": ({}, staff(200, clinician=403)),
     "notifications:retry": ({"message_id": "room"}, staff(405)),
+    "outcomes:scar_progress": ({"scar_id": "scar"}, staff(200)),
+    "outcomes:reports": ({}, staff(200)),
+    "outcomes:report_csv": ({"name": "attendance"}, staff(200)),
+    "exchange:patient_fhir": ({"patient_id": "patient"}, staff(200)),
+    "exchange:cds_discovery": ({}, PUBLIC),
+    # Token-authenticated, POST only: a GET is refused before any token is looked at.
+    "exchange:cds_appointment_book": ({}, {"anonymous": 405, "outsider": 405, "clinician": 405, "clinic_admin": 405}),
+    "exchange:cds_clients": ({}, staff(200, clinician=403)),
+    "exchange:cds_client_revoke": ({"client_id": "room"}, staff(405)),
 }
 
 

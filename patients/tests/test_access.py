@@ -19,6 +19,8 @@ PUBLIC_URL_NAMES = {
     "sessions:ical_feed",
     "documents:public_document",
     "documents:public_document_pdf",
+    "exchange:cds_discovery",  # service descriptions only
+    "exchange:cds_appointment_book",  # a bearer token instead of a log-in (exchange/tests/test_cds_hooks.py)
 }
 
 
