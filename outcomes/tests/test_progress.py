@@ -14,40 +14,23 @@ from PIL import Image
 from outcomes.chart import progress_chart
 from outcomes.expected import INTRALESIONAL, KELOID_CONTACT, SESSIONS, expected_course
 from outcomes.progress import scar_progress
+from outcomes.tests.builders import assess
 from patients.models import AccessEvent, AssessmentPhoto
-from patients.tests.factories import ScarAssessmentFactory, ScarFactory
+from patients.tests.factories import ScarFactory
 from sessions.tests.factories import TreatmentSessionFactory
 
 ON = datetime.date(2031, 6, 1)
 NOON = datetime.datetime(2031, 6, 1, 12, tzinfo=datetime.UTC)
 
 
-def _assess(scar, user, on, vss, size=(40, 6, 3), **extra):
-    vascularity, pigmentation, pliability, height = vss
-    length, width, height_mm = size
-    return ScarAssessmentFactory(
-        scar=scar,
-        assessor=user,
-        assessed_on=on,
-        vss_vascularity=vascularity,
-        vss_pigmentation=pigmentation,
-        vss_pliability=pliability,
-        vss_height=height,
-        length_mm=length,
-        width_mm=width,
-        height_mm=height_mm,
-        **extra,
-    )
-
-
 @pytest.fixture
 def course(scar, clinician):
     """Baseline VSS 10 (40×6×3 mm), then 8, then 5 (30×5×1 mm); sessions between them."""
-    _assess(scar, clinician, datetime.date(2031, 1, 10), (3, 2, 3, 2))
+    assess(scar, clinician, datetime.date(2031, 1, 10), (3, 2, 3, 2))
     TreatmentSessionFactory(scar=scar, performed_on=datetime.date(2031, 1, 10))
-    _assess(scar, clinician, datetime.date(2031, 2, 14), (2, 2, 2, 2), (35, 6, 2))
+    assess(scar, clinician, datetime.date(2031, 2, 14), (2, 2, 2, 2), (35, 6, 2))
     TreatmentSessionFactory(scar=scar, performed_on=datetime.date(2031, 2, 14))
-    _assess(scar, clinician, datetime.date(2031, 3, 21), (1, 1, 2, 1), (30, 5, 1))
+    assess(scar, clinician, datetime.date(2031, 3, 21), (1, 1, 2, 1), (30, 5, 1))
     return scar
 
 
@@ -62,7 +45,7 @@ def test_response_since_baseline_in_points_and_percent(course):
 
 
 def test_an_assessment_entered_in_error_is_left_out(course, clinician):
-    _assess(course, clinician, datetime.date(2031, 4, 1), (3, 2, 5, 3), entered_in_error=True)
+    assess(course, clinician, datetime.date(2031, 4, 1), (3, 2, 5, 3), entered_in_error=True)
     progress = scar_progress(course, ON)
     assert len(progress.points) == 3
     assert progress.changes["vss"].latest == 5
@@ -75,16 +58,16 @@ def test_assessments_after_the_day_asked_about_do_not_count(course):
 
 
 def test_non_response_is_the_engines_finding(scar, clinician):
-    _assess(scar, clinician, datetime.date(2031, 1, 5), (2, 1, 3, 2))
+    assess(scar, clinician, datetime.date(2031, 1, 5), (2, 1, 3, 2))
     for day in (datetime.date(2031, 1, 10), datetime.date(2031, 2, 14), datetime.date(2031, 3, 21)):
         TreatmentSessionFactory(scar=scar, performed_on=day)
-    _assess(scar, clinician, datetime.date(2031, 3, 21), (2, 1, 2, 2))  # 8 → 7: less than 2 points better
+    assess(scar, clinician, datetime.date(2031, 3, 21), (2, 1, 2, 2))  # 8 → 7: less than 2 points better
     progress = scar_progress(scar, ON)
     assert [f["code"] for f in progress.findings] == ["REL-13"]
 
 
 def test_goal_reached_is_the_engines_finding(course, clinician):
-    _assess(course, clinician, datetime.date(2031, 4, 25), (1, 1, 1, 0), (30, 5, 0))
+    assess(course, clinician, datetime.date(2031, 4, 25), (1, 1, 1, 0), (30, 5, 0))
     progress = scar_progress(course, ON)
     assert [f["code"] for f in progress.findings] == ["STP-01"]
 
@@ -145,7 +128,7 @@ def test_progress_page_shows_summary_chart_table_and_photos(client, course, clin
 def test_another_scars_assessment_cannot_be_put_beside(client, course, clinician):
     client.force_login(clinician)
     other = ScarFactory(patient=course.patient)
-    stranger = _photo(_assess(other, clinician, datetime.date(2031, 1, 1), (1, 1, 1, 1)), clinician)
+    stranger = _photo(assess(other, clinician, datetime.date(2031, 1, 1), (1, 1, 1, 1)), clinician)
     html = client.get(
         reverse("outcomes:scar_progress", args=[course.pk]), {"left": stranger.assessment_id}
     ).content.decode()

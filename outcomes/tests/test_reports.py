@@ -10,8 +10,9 @@ from django.test import Client
 from django.urls import reverse
 
 from outcomes.reports import REPORTS, Period, quarter_of
+from outcomes.tests.builders import assess
 from patients.models import AccessEvent
-from patients.tests.factories import ScarAssessmentFactory, ScarFactory
+from patients.tests.factories import ScarFactory
 from protocols.models import Evaluation, Override
 from sessions.models import AppointmentStatus, SessionAdverseEvent
 from sessions.tests.factories import AppointmentFactory, TreatmentSessionFactory
@@ -20,29 +21,17 @@ Q1 = Period(datetime.date(2031, 1, 1), datetime.date(2031, 3, 31))
 UTC = datetime.UTC
 
 
-def _vss(scar, user, on, vascularity, pigmentation, pliability, height):
-    return ScarAssessmentFactory(
-        scar=scar,
-        assessor=user,
-        assessed_on=on,
-        vss_vascularity=vascularity,
-        vss_pigmentation=pigmentation,
-        vss_pliability=pliability,
-        vss_height=height,
-    )
-
-
 @pytest.fixture
 def clinic_quarter(clinician):
     """Two scars treated in Q1 (three sessions and one blister between them), one only before it."""
     hypertrophic = ScarFactory(morphology="hypertrophic", cause="surgical")
     keloid = ScarFactory(morphology="keloid", cause="burn")
     earlier = ScarFactory(morphology="keloid", cause="acne")
-    _vss(hypertrophic, clinician, datetime.date(2030, 12, 1), 3, 2, 3, 2)  # 10
-    _vss(hypertrophic, clinician, datetime.date(2031, 3, 1), 1, 1, 1, 0)  # 3: the goal (height 0, pliability 1)
-    _vss(keloid, clinician, datetime.date(2030, 12, 1), 2, 2, 3, 3)  # 10
-    _vss(keloid, clinician, datetime.date(2031, 3, 1), 2, 2, 2, 2)  # 8
-    _vss(keloid, clinician, datetime.date(2031, 5, 1), 0, 0, 0, 0)  # after the period: not read
+    assess(hypertrophic, clinician, datetime.date(2030, 12, 1), (3, 2, 3, 2))  # 10
+    assess(hypertrophic, clinician, datetime.date(2031, 3, 1), (1, 1, 1, 0))  # 3: the goal (height 0, pliability 1)
+    assess(keloid, clinician, datetime.date(2030, 12, 1), (2, 2, 3, 3))  # 10
+    assess(keloid, clinician, datetime.date(2031, 3, 1), (2, 2, 2, 2))  # 8
+    assess(keloid, clinician, datetime.date(2031, 5, 1), (0, 0, 0, 0))  # after the period: not read
     first = TreatmentSessionFactory(scar=hypertrophic, performed_on=datetime.date(2031, 1, 10))
     TreatmentSessionFactory(scar=hypertrophic, performed_on=datetime.date(2031, 2, 14))
     TreatmentSessionFactory(scar=keloid, performed_on=datetime.date(2031, 1, 20), technique="spray")
