@@ -58,8 +58,10 @@ def test_clinician_adds_a_scar_and_an_assessment_with_a_photo(page, photo_file):
     page.click("text=Garcia, Maria")
     assert page.locator("text=Forearm (right), keloid").is_visible()
     assert page.locator("td:has-text('8/13')").count() >= 1
-    photo = AssessmentPhoto.objects.get(assessment__scar__patient__mrn="DEMO-0001")
-    assert photo.uploaded_by.username == "clinician"
+    photo = AssessmentPhoto.objects.get(
+        assessment__scar__patient__mrn="DEMO-0001", assessment__scar__body_site="forearm"
+    )
+    assert photo.uploaded_by.username == "clinician" and not photo.caption  # not one of the demo's pictures
 
 
 def test_contraindicated_patient_is_blocked_with_rule_and_source(page):

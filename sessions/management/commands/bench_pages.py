@@ -267,6 +267,14 @@ class Command(BaseCommand):
             Page("worklist `/schedule/due/`", ["GET /schedule/due/"], p95_ms=300, single_ms=100),
             Page("worklist CSV `/schedule/due.csv`", ["GET /schedule/due.csv"], p95_ms=300, single_ms=100),
             Page("evaluate API (POST)", [f"POST /api/protocols/evaluate {facts}"], p95_ms=150),
+            # Pages of later apps, named by their paths only (outcomes, exchange).
+            Page("scar progress (chart, summary)", [f"GET /patients/scars/{s.pk}/progress/" for s in scars]),
+            Page("reports, this quarter `/reports/`", ["GET /reports/"]),
+            Page(
+                "reports, last 12 months",
+                [f"GET /reports/?start={today - timedelta(days=365):%Y-%m-%d}&end={today:%Y-%m-%d}"],
+            ),
+            Page("FHIR export of a patient", [f"GET /patients/{p.pk}/fhir/" for p in patients]),
         ]
 
     # -- the server --------------------------------------------------------------------------------
