@@ -10,6 +10,7 @@ end (as REL-13 reads them). Nothing here names a patient.
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from functools import cached_property
 from statistics import mean
 
 from django.db.models import Count
@@ -43,6 +44,17 @@ class Period:
         )
 
 
+class PeriodData:
+    """The reads several reports share (the scars treated, their VSS scores), made once per page."""
+
+    def __init__(self, period: Period):
+        self.period = period
+
+    @cached_property
+    def vss_by_scar(self) -> dict[int, list["VssScore"]]:
+        return _vss_by_scar(_treated_scars(self.period), self.period.end)
+
+
 @dataclass
 class Report:
     name: str
@@ -60,13 +72,15 @@ def _sessions(period: Period):
     return freezes().filter(performed_on__gte=period.start, performed_on__lte=period.end)
 
 
-def _treated_scar_ids(period: Period) -> set[int]:
-    return set(_sessions(period).values_list("scar_id", flat=True))
+def _treated_scars(period: Period):
+    """The ids of the scars treated in the period, as a subquery (never a list of ids in Python)."""
+    return _sessions(period).values("scar_id")
 
 
-def scars_treated(period: Period) -> Report:
+def scars_treated(data: PeriodData) -> Report:
+    period = data.period
     scars = (
-        Scar.objects.filter(pk__in=_treated_scar_ids(period))
+        Scar.objects.filter(pk__in=_treated_scars(period))
         .values("morphology", "cause")
         .annotate(n=Count("pk"))
         .order_by("morphology", "cause")
@@ -81,7 +95,8 @@ def scars_treated(period: Period) -> Report:
     )
 
 
-def sessions_per_scar(period: Period) -> Report:
+def sessions_per_scar(data: PeriodData) -> Report:
+    period = data.period
     per_scar = Counter(_sessions(period).values_list("scar_id", flat=True))
     spread = Counter(per_scar.values())
     total = len(per_scar)
@@ -97,28 +112,38 @@ def sessions_per_scar(period: Period) -> Report:
     )
 
 
-def _vss_by_scar(scar_ids: set[int], until: date) -> dict[int, list[ScarAssessment]]:
-    """Each scar's assessments with a VSS on or before `until`, oldest first."""
-    by_scar: dict[int, list[ScarAssessment]] = defaultdict(list)
-    assessments = (
+@dataclass(frozen=True)
+class VssScore:
+    on: date
+    total: int
+    pliability: int
+    height: int
+
+
+def _vss_by_scar(scars, until: date) -> dict[int, list[VssScore]]:
+    """Each scar's VSS scores on or before `until`, oldest first (`scars`: a subquery of ids)."""
+    by_scar: dict[int, list[VssScore]] = defaultdict(list)
+    rows = (
         ScarAssessment.objects.filter(
-            scar_id__in=scar_ids, entered_in_error=False, assessed_on__lte=until, vss_vascularity__isnull=False
+            scar_id__in=scars, entered_in_error=False, assessed_on__lte=until, vss_vascularity__isnull=False
         )
-        .only("scar_id", "assessed_on", *VSS_ITEMS)
-        .order_by("assessed_on", "pk")
+        .order_by("scar_id", "assessed_on", "pk")
+        .values_list("scar_id", "assessed_on", *VSS_ITEMS)
     )
-    for a in assessments:
-        by_scar[a.scar_id].append(a)
+    for scar_id, on, vascularity, pigmentation, pliability, height in rows.iterator(chunk_size=5000):
+        by_scar[scar_id].append(VssScore(on, vascularity + pigmentation + pliability + height, pliability, height))
     return by_scar
 
 
-def goal_reached_share(period: Period) -> Report:
-    treated = _treated_scar_ids(period)
-    latest = {scar_id: rows[-1] for scar_id, rows in _vss_by_scar(treated, period.end).items()}
+def goal_reached_share(data: PeriodData) -> Report:
+    period = data.period
+    treated = _treated_scars(period)
+    treated_count = Scar.objects.filter(pk__in=treated).count()
+    latest = {scar_id: scores[-1] for scar_id, scores in data.vss_by_scar.items()}
     by_vss = {
         scar_id
-        for scar_id, a in latest.items()
-        if goal_reached({"height": a.vss_height, "pliability": a.vss_pliability})
+        for scar_id, score in latest.items()
+        if goal_reached({"height": score.height, "pliability": score.pliability})
     }
     ended = set(
         Scar.objects.filter(
@@ -127,10 +152,10 @@ def goal_reached_share(period: Period) -> Report:
     )
     reached = by_vss | ended
     rows = [
-        ["Scars treated in the period", len(treated), None],
-        ["Latest VSS meets the goal (STP-01)", len(by_vss), _percent(len(by_vss), len(treated))],
-        ["Course ended as goal reached", len(ended), _percent(len(ended), len(treated))],
-        ["Goal reached (either)", len(reached), _percent(len(reached), len(treated))],
+        ["Scars treated in the period", treated_count, None],
+        ["Latest VSS meets the goal (STP-01)", len(by_vss), _percent(len(by_vss), treated_count)],
+        ["Course ended as goal reached", len(ended), _percent(len(ended), treated_count)],
+        ["Goal reached (either)", len(reached), _percent(len(reached), treated_count)],
     ]
     return Report(
         "goal-reached",
@@ -142,16 +167,17 @@ def goal_reached_share(period: Period) -> Report:
     )
 
 
-def vss_change(period: Period) -> Report:
+def vss_change(data: PeriodData) -> Report:
+    period = data.period
     techniques = dict(
         _sessions(period).order_by("scar_id", "performed_on", "pk").values_list("scar_id", "technique")
     )  # each scar's technique in its latest session of the period
-    morphologies = dict(Scar.objects.filter(pk__in=techniques).values_list("pk", "morphology"))
+    morphologies = dict(Scar.objects.filter(pk__in=_treated_scars(period)).values_list("pk", "morphology"))
     groups: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for scar_id, rows in _vss_by_scar(set(techniques), period.end).items():
-        if len(rows) < 2:
+    for scar_id, scores in data.vss_by_scar.items():
+        if len(scores) < 2:
             continue  # one VSS is baseline and latest at once: no change to measure
-        baseline, latest = rows[0].vss_total, rows[-1].vss_total
+        baseline, latest = scores[0].total, scores[-1].total
         groups[(morphologies[scar_id], techniques[scar_id])].append((baseline, latest))
     rows = []
     for (morphology, technique), pairs in sorted(groups.items()):
@@ -178,7 +204,8 @@ def vss_change(period: Period) -> Report:
     )
 
 
-def adverse_events(period: Period) -> Report:
+def adverse_events(data: PeriodData) -> Report:
+    period = data.period
     sessions = _sessions(period)
     total = sessions.count()
     counts = dict(
@@ -202,7 +229,8 @@ def adverse_events(period: Period) -> Report:
     )
 
 
-def engine_outcomes(period: Period) -> Report:
+def engine_outcomes(data: PeriodData) -> Report:
+    period = data.period
     start, end = period.moments()
     counts = (
         Evaluation.objects.filter(created_at__gte=start, created_at__lt=end)
@@ -223,7 +251,8 @@ def engine_outcomes(period: Period) -> Report:
     )
 
 
-def rules_fired(period: Period) -> Report:
+def rules_fired(data: PeriodData) -> Report:
+    period = data.period
     start, end = period.moments()
     fired: Counter[str] = Counter()
     overridden: Counter[str] = Counter()
@@ -262,7 +291,8 @@ def rules_fired(period: Period) -> Report:
     )
 
 
-def attendance(period: Period) -> Report:
+def attendance(data: PeriodData) -> Report:
+    period = data.period
     start, end = period.moments()
     counts = dict(
         Appointment.objects.filter(starts_at__gte=start, starts_at__lt=end)

@@ -11,7 +11,7 @@ from clinic.models import Clinic
 from outcomes.chart import progress_chart
 from outcomes.forms import PeriodForm
 from outcomes.progress import MEASURES, scar_progress
-from outcomes.reports import REPORTS, Period, quarter_of
+from outcomes.reports import REPORTS, Period, PeriodData, quarter_of
 from patients.access import Need, access, log_list, require
 from patients.csv_cells import csv_cell
 from patients.models import AccessEvent, Scar
@@ -61,7 +61,8 @@ def _period(request: HttpRequest) -> tuple[PeriodForm, Period]:
 def clinic_reports(request: HttpRequest) -> HttpResponse:
     require(request.user, Need.READ)
     form, period = _period(request)
-    reports = [build(period) for build in REPORTS.values()]
+    data = PeriodData(period)
+    reports = [build(data) for build in REPORTS.values()]
     log_list(request, "reports", rows=sum(len(r.rows) for r in reports))
     today = Clinic.current().date_of()
     this_quarter = quarter_of(today)
@@ -87,7 +88,7 @@ def clinic_report_csv(request: HttpRequest, name: str) -> HttpResponse:
     form, period = _period(request)
     if form.is_bound and not form.is_valid():
         return HttpResponseBadRequest("; ".join(e for errors in form.errors.values() for e in errors))
-    report = build(period)
+    report = build(PeriodData(period))
     log_list(request, f"report:{name}", rows=len(report.rows), action=AccessEvent.Action.EXPORT)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

@@ -169,6 +169,8 @@ class TreatmentSession(models.Model):
 
     class Meta:
         ordering = ["performed_on", "pk"]
+        # The outcome reports read the sessions of a period.
+        indexes = [models.Index(fields=["performed_on"], name="treatmentsession_performed_on")]
         constraints = [
             models.UniqueConstraint(fields=["appointment", "scar"], name="treatmentsession_one_per_scar_and_visit"),
             models.CheckConstraint(

@@ -9,7 +9,7 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from outcomes.reports import REPORTS, Period, quarter_of
+from outcomes.reports import REPORTS, Period, PeriodData, quarter_of
 from outcomes.tests.builders import assess
 from patients.models import AccessEvent
 from patients.tests.factories import ScarFactory
@@ -44,7 +44,7 @@ def clinic_quarter(clinician):
 
 
 def _rows(name, period=Q1):
-    return REPORTS[name](period).rows
+    return REPORTS[name](PeriodData(period)).rows
 
 
 def test_scars_treated_by_morphology_and_cause(clinic_quarter):
@@ -170,7 +170,7 @@ def test_csv_export_is_the_reports_figures_and_is_logged(client, clinic_admin, c
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="cryocare-rules-20310101-20310331.csv"' in response["Content-Disposition"]
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[1] == REPORTS["rules"](Q1).columns
+    assert rows[1] == REPORTS["rules"](PeriodData(Q1)).columns
     assert rows[2][:4] == ["REL-12", rows[2][1], "1", "1"] and rows[2][4] == "'=HYPERLINK(1)"
     event = AccessEvent.objects.get(object_id="report:rules")
     assert (event.action, event.user, event.row_count) == ("export", clinic_admin, 1)

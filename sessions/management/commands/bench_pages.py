@@ -289,6 +289,8 @@ class Command(BaseCommand):
             "ALLOWED_HOSTS": "127.0.0.1",
             "SESSION_COOKIE_SECURE": "false",
             "CSRF_COOKIE_SECURE": "false",
+            "SECURE_SSL_REDIRECT": "false",  # plain HTTP on a local port, as the load tool speaks it
+            "SECURE_HSTS_SECONDS": "0",
             "CELERY_TASK_ALWAYS_EAGER": "true",
             "LOG_LEVEL": "ERROR",
         }
