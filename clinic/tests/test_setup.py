@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
+from django.utils import timezone
 
 from clinic.models import Clinic, Closure, OpeningHours, Room, WorkingHours
 from sessions.models import Appointment, TreatmentSession
@@ -165,22 +166,29 @@ def test_a_duplicate_room_name_is_refused_on_the_field(admin_client_):
 
 
 def test_admin_adds_a_clinic_wide_closure_and_a_clinicians_day_off(admin_client_, clinician):
+    # Upcoming closures are listed: dates from today's, so the test holds whatever the clock says.
+    today = timezone.localdate()
+    holiday, day_off = today + datetime.timedelta(days=40), today + datetime.timedelta(days=10)
     admin_client_.post(
         _url("closure_add"),
-        {"closure-starts_on": "2030-12-24", "closure-ends_on": "2030-12-26", "closure-reason": "Christmas"},
+        {
+            "closure-starts_on": f"{holiday:%Y-%m-%d}",
+            "closure-ends_on": f"{holiday + datetime.timedelta(days=2):%Y-%m-%d}",
+            "closure-reason": "Christmas",
+        },
     )
     admin_client_.post(
         _url("closure_add"),
         {
-            "closure-starts_on": "2030-10-01",
-            "closure-ends_on": "2030-10-01",
+            "closure-starts_on": f"{day_off:%Y-%m-%d}",
+            "closure-ends_on": f"{day_off:%Y-%m-%d}",
             "closure-clinician": clinician.pk,
             "closure-reason": "Conference",
         },
     )
     assert list(Closure.objects.values_list("reason", "clinician", "starts_on", "ends_on")) == [
-        ("Conference", clinician.pk, datetime.date(2030, 10, 1), datetime.date(2030, 10, 1)),
-        ("Christmas", None, datetime.date(2030, 12, 24), datetime.date(2030, 12, 26)),
+        ("Conference", clinician.pk, day_off, day_off),
+        ("Christmas", None, holiday, holiday + datetime.timedelta(days=2)),
     ]
     page = admin_client_.get(SETTINGS_URL)
     assert [c.reason for c in page.context["closures"]] == ["Conference", "Christmas"]
