@@ -1,6 +1,7 @@
 """The FHIR export of one patient's record, and the CDS Hooks service (exchange.cds)."""
 
 import json
+from functools import wraps
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
@@ -34,7 +35,24 @@ def _cds_error(message: str, status: int) -> JsonResponse:
     return JsonResponse({"error": message}, status=status)
 
 
+def _cors(view):
+    """CDS Hooks clients may run in a browser (a SMART app): the service answers cross-origin calls.
+    Safe with any origin: calls carry a bearer token, never the browser's cookies."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        response = HttpResponse(status=204) if request.method == "OPTIONS" else view(request, *args, **kwargs)
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response["Access-Control-Allow-Headers"] = "Authorization, Content-Type"
+        response["Access-Control-Max-Age"] = "600"
+        return response
+
+    return wrapped
+
+
 @login_not_required
+@_cors
 @require_GET
 def cds_discovery(request: HttpRequest) -> JsonResponse:
     """CDS Hooks discovery: service descriptions only, no patient data, so no authentication."""
@@ -43,6 +61,7 @@ def cds_discovery(request: HttpRequest) -> JsonResponse:
 
 @csrf_exempt  # called by other systems with a bearer token, never by a browser session
 @login_not_required
+@_cors
 def cds_appointment_book(request: HttpRequest) -> JsonResponse:
     if request.method != "POST":
         response = _cds_error("Use POST with the hook request as JSON.", 405)

@@ -23,6 +23,7 @@ from protocols.rules import RULES, goal_reached
 from sessions.models import Appointment, AppointmentStatus, SessionAdverseEvent
 from sessions.selectors import freezes
 
+DECIDED_STATUSES = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW, AppointmentStatus.CANCELLED)
 # How many override reasons a rule's row quotes (the most recent); the count says how many there were.
 REASONS_SHOWN = 5
 
@@ -302,16 +303,27 @@ def attendance(data: PeriodData) -> Report:
         .values_list("status", "n")
     )
     total = sum(counts.values())
+    # Rates are over the visits whose fate is known: those still to come (or under way) would dilute them.
+    decided = sum(counts.get(status, 0) for status in DECIDED_STATUSES)
     rows = [
         [AppointmentStatus(status).label, counts.get(status, 0), _percent(counts.get(status, 0), total)]
         for status in AppointmentStatus.values
         if status != AppointmentStatus.REQUESTED
     ]
-    rows.append(["All booked visits", total, None])
+    rows += [
+        ["All booked visits", total, None],
+        [
+            "No-show rate (of visits completed, missed or cancelled)",
+            decided,
+            _percent(counts.get("no_show", 0), decided),
+        ],
+        ["Cancellation rate (of the same)", decided, _percent(counts.get("cancelled", 0), decided)],
+    ]
     return Report(
         "attendance",
         "No-shows and cancellations",
-        "Visits booked for the period (requests never confirmed left out), by what became of them.",
+        "Visits booked for the period (requests never confirmed left out), by what became of them; the rates "
+        "count only visits completed, missed or cancelled.",
         ["Status", "Visits", "Share (%)"],
         rows,
     )

@@ -210,3 +210,17 @@ def test_a_clinic_admin_creates_a_client_sees_its_token_once_and_revokes_it(admi
     admin_client_.post(reverse("exchange:cds_client_revoke", args=[client.pk]))
     client.refresh_from_db()
     assert client.revoked_at is not None
+
+
+def test_the_service_answers_a_browser_clients_cross_origin_calls(db, token):
+    preflight = Client().options(
+        SERVICE_URL, HTTP_ORIGIN="https://ehr.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST"
+    )
+    assert preflight.status_code == 204
+    assert preflight["Access-Control-Allow-Origin"] == "*"
+    assert "Authorization" in preflight["Access-Control-Allow-Headers"]
+    assert not AccessEvent.objects.exists()  # a preflight reads nothing
+    discovery = Client().get("/cds-services", HTTP_ORIGIN="https://ehr.example")
+    assert discovery["Access-Control-Allow-Origin"] == "*"
+    answered = post(hook_request("NOBODY-1"), token)
+    assert answered.status_code == 200 and answered["Access-Control-Allow-Origin"] == "*"

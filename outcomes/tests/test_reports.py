@@ -113,7 +113,9 @@ def test_engine_outcomes_and_rules_fired_and_overridden_with_reasons(clinic_quar
 
 
 def test_no_shows_and_cancellations(db):
-    for hour, status in enumerate(["completed", "completed", "no_show", "cancelled", "requested"], start=9):
+    for hour, status in enumerate(
+        ["completed", "completed", "no_show", "cancelled", "requested", "scheduled"], start=9
+    ):
         AppointmentFactory(
             status=status,
             starts_at=datetime.datetime(2031, 2, 3, hour, tzinfo=UTC),
@@ -121,10 +123,13 @@ def test_no_shows_and_cancellations(db):
         )
     AppointmentFactory(status="no_show", starts_at=datetime.datetime(2031, 4, 3, 9, tzinfo=UTC))
     rows = {row[0]: row[1:] for row in _rows("attendance")}
-    assert rows["Completed"] == [2, 50.0]
-    assert rows["No-show"] == [1, 25.0]
-    assert rows["Cancelled"] == [1, 25.0]
-    assert rows["All booked visits"] == [4, None]
+    assert rows["Completed"] == [2, 40.0]
+    assert rows["No-show"] == [1, 20.0]
+    assert rows["Cancelled"] == [1, 20.0]
+    assert rows["Scheduled"] == [1, 20.0]  # still to come: in the shares, not in the rates
+    assert rows["All booked visits"] == [5, None]
+    assert rows["No-show rate (of visits completed, missed or cancelled)"] == [4, 25.0]
+    assert rows["Cancellation rate (of the same)"] == [4, 25.0]
     assert AppointmentStatus.REQUESTED.label not in rows
 
 
