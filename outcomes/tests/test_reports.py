@@ -188,3 +188,10 @@ def test_reports_are_for_clinic_roles_only(outsider):
     client.force_login(outsider)
     assert client.get(reverse("outcomes:reports")).status_code == 404
     assert client.get(reverse("outcomes:report_csv", args=["rules"])).status_code == 404
+
+
+@time_machine.travel(NOON, tick=False)
+def test_the_period_fields_show_the_languages_format(client, clinic_admin):
+    client.force_login(clinic_admin)
+    html = client.get(reverse("outcomes:reports"), HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert 'name="start" value="01/04/2031" placeholder="DD/MM/AAAA"' in html
