@@ -93,3 +93,11 @@ def test_no_import_of_the_project_hides_inside_a_function(module):
         and not any(name == a or name.startswith(f"{a}.") for a in allowed)
     }
     assert hidden == set(), f"{module} imports {hidden} inside a function"
+
+
+def test_make_test_runs_every_apps_tests():
+    """pytest.ini's testpaths name every app with tests: an app left out would have its tests never run."""
+    ini = (ROOT / "pytest.ini").read_text()
+    testpaths = next(line for line in ini.splitlines() if line.startswith("testpaths")).split("=", 1)[1].split()
+    with_tests = {path.parent.name for path in ROOT.glob("*/tests") if path.is_dir()}
+    assert with_tests <= set(testpaths), f"not in pytest.ini's testpaths: {sorted(with_tests - set(testpaths))}"
