@@ -2,9 +2,9 @@
 reminders job run twice, send exactly one e-mail (in the outbox and in the mailbox).
 
 The worker is its own process with its own database (a SQLite file this test migrates, or a fresh
-PostgreSQL database when DATABASE_URL names PostgreSQL), a queue of its own on Redis database 15,
-and a file mailbox; the test queues tasks by name, as the web app's process does. Skipped only when
-no Redis answers.
+PostgreSQL database when DATABASE_URL names PostgreSQL), a queue of its own on a Redis database
+the suite's cache does not use, and a file mailbox; the test queues tasks by name, as the web app's
+process does. Skipped only when no Redis answers.
 """
 
 import json
@@ -21,7 +21,10 @@ from celery import Celery
 from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
-REDIS_URL = "redis://127.0.0.1:6379/15"
+# A Redis database of its own: every test clears the suite's cache (conftest.py), which is a FLUSHDB
+# of the database REDIS_URL names; the worker's queue must not be in it.
+SUITE_REDIS_DB = os.environ.get("REDIS_URL", "").rstrip("/").rsplit("/", 1)[-1]
+REDIS_URL = f"redis://127.0.0.1:6379/{14 if SUITE_REDIS_DB == '13' else 13}"
 pytestmark = pytest.mark.slow
 
 SEED = """
