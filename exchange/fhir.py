@@ -161,15 +161,10 @@ def medication_resource(medication: PatientMedication, today: date) -> dict:
     return resource
 
 
-def _measure_value(assessment: ScarAssessment, field: str):
-    value = getattr(assessment, field)
-    return value() if callable(value) else value
-
-
 def observation_resources(assessment: ScarAssessment) -> list[dict]:
     resources = []
     for code, display, field, unit in codes.MEASURES:
-        value = _measure_value(assessment, field)
+        value = getattr(assessment, field)  # a field or a total (vss_total, posas_*_total)
         if value is None:
             continue
         resource = {

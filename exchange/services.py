@@ -8,18 +8,19 @@ from django.db.models import F
 from django.utils import timezone
 
 from exchange.models import CdsClient, new_token, token_digest
+from patients.access import log_event
 from patients.models import AccessEvent, Patient
 
 
 def fhir_export_log_command(patient: Patient, *, output: str) -> AccessEvent:
     """`manage.py export_fhir` has no request: its entry names the command and where it wrote."""
-    return AccessEvent.objects.create(
-        user=None,
+    return log_event(
+        None,
         action=AccessEvent.Action.EXPORT,
         patient=patient,
         object_type="fhir_bundle",
         object_id=str(patient.pk),
-        detail=f"manage.py export_fhir → {output}"[:300],
+        detail=f"manage.py export_fhir → {output}",
         path="manage.py export_fhir",
     )
 

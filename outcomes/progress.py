@@ -9,24 +9,35 @@ that has the measure, latest the most recent one on or before the day asked abou
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import NamedTuple
 
 from outcomes.expected import Guidance, expected_course
 from patients.models import Scar, ScarAssessment
+from patients.selectors import scar_assessments
 from protocols.codes import Technique
 from protocols.engine import FactsError
 from sessions.decisions import scar_decision
 from sessions.selectors import freezes
 
-# The measures followed, in the order the chart and table show them: (key, label, unit, lowest, highest).
-# VSS totals run 0–13; each POSAS 2.0 total is six items of 1–10; sizes have no upper bound.
+
+class Measure(NamedTuple):
+    key: str
+    label: str
+    unit: str
+    low: float
+    high: float | None  # None: no upper bound (sizes)
+
+
+# The measures followed, in the order the chart and table show them. VSS totals run 0–13; each
+# POSAS 2.0 total is six items of 1–10; sizes have no upper bound.
 MEASURES = [
-    ("vss", "VSS total", "points", 0, 13),
-    ("posas_observer", "POSAS observer total", "points", 6, 60),
-    ("posas_patient", "POSAS patient total", "points", 6, 60),
-    ("height", "Height", "mm", 0, None),
-    ("area", "Area (length × width)", "mm²", 0, None),
+    Measure("vss", "VSS total", "points", 0, 13),
+    Measure("posas_observer", "POSAS observer total", "points", 6, 60),
+    Measure("posas_patient", "POSAS patient total", "points", 6, 60),
+    Measure("height", "Height", "mm", 0, None),
+    Measure("area", "Area (length × width)", "mm²", 0, None),
 ]
-MEASURE_LABELS = {key: label for key, label, *_ in MEASURES}
+MEASURE_BY_KEY = {m.key: m for m in MEASURES}
 FOLLOWED_RULES = ("REL-13", "STP-01")  # non-response, goal reached
 RESPONSE_MEASURES = ("vss", "area", "height")  # the course summary's "response so far"
 
@@ -56,7 +67,7 @@ class Point:
     @property
     def in_order(self) -> list[float | None]:
         """The values in MEASURES order, as the table's columns."""
-        return [self.values[key] for key, *_ in MEASURES]
+        return [self.values[m.key] for m in MEASURES]
 
 
 @dataclass
@@ -71,7 +82,7 @@ class Change:
 
     @property
     def label(self) -> str:
-        return MEASURE_LABELS[self.key]
+        return MEASURE_BY_KEY[self.key].label
 
     @property
     def points(self) -> float:
@@ -105,15 +116,16 @@ class Progress:
     @property
     def response(self) -> list[tuple[str, str, str, "Change | None"]]:
         """The course summary's response so far: (key, label, unit, change or None) for VSS, area, height."""
-        units = {key: (label, unit) for key, label, unit, *_ in MEASURES}
-        return [(key, *units[key], self.changes.get(key)) for key in RESPONSE_MEASURES]
+        return [
+            (key, MEASURE_BY_KEY[key].label, MEASURE_BY_KEY[key].unit, self.changes.get(key))
+            for key in RESPONSE_MEASURES
+        ]
 
 
 def assessments_until(scar: Scar, on: date) -> list[ScarAssessment]:
+    """The scar's assessments up to `on`, oldest first, with their assessor and photos (not those in error)."""
     return list(
-        ScarAssessment.objects.filter(scar=scar, entered_in_error=False, assessed_on__lte=on)
-        .prefetch_related("photos")
-        .order_by("assessed_on", "pk")
+        scar_assessments(scar=scar).filter(entered_in_error=False, assessed_on__lte=on).order_by("assessed_on", "pk")
     )
 
 
@@ -140,7 +152,7 @@ def scar_progress(scar: Scar, on: date) -> Progress:
         on=on,
         points=points,
         sessions=[day for day, _ in course],
-        changes={key: change for key, *_ in MEASURES if (change := change_of(points, key))},
+        changes={m.key: change for m in MEASURES if (change := change_of(points, m.key))},
         technique=technique,
         expected=expected_course(scar.morphology, technique),
     )

@@ -20,7 +20,7 @@ from sessions.views.params import id_param
 
 def _photo_pair(points, left_id, right_id):
     """(assessments with photos, left, right): baseline and latest unless others of this scar were asked for."""
-    with_photos = [p.assessment for p in points if any(not ph.entered_in_error for ph in p.assessment.photos.all())]
+    with_photos = [p.assessment for p in points if p.assessment.photos.all()]  # prefetched, none in error
     by_id = {a.pk: a for a in with_photos}
     left = by_id.get(left_id) or (with_photos[0] if with_photos else None)
     right = by_id.get(right_id) or (with_photos[-1] if len(with_photos) > 1 else None)

@@ -79,7 +79,7 @@ def client_address(request: HttpRequest) -> str | None:
 
 
 def log_event(
-    request: HttpRequest,
+    request: HttpRequest | None,
     *,
     action: str,
     object_type: str,
@@ -88,16 +88,20 @@ def log_event(
     user=None,
     detail: str = "",
     rows: int | None = None,
+    path: str = "",
 ) -> AccessEvent:
     """One entry of the access log: who (the request's user, or `user` for a token URL), what, when,
-    from where."""
-    if user is None and request.user.is_authenticated:
-        user = request.user
-    address = client_address(request)
-    try:
-        ipaddress.ip_address(address or "")
-    except ValueError:
-        address = None
+    from where. A command has no request: it passes None and names itself in `path`."""
+    address = None
+    if request is not None:
+        if user is None and request.user.is_authenticated:
+            user = request.user
+        address = client_address(request)
+        try:
+            ipaddress.ip_address(address or "")
+        except ValueError:
+            address = None
+        path = request.get_full_path()
     return AccessEvent.objects.create(
         user=user,
         action=action,
@@ -107,7 +111,7 @@ def log_event(
         detail=detail[:300],
         row_count=rows,
         address=address,
-        path=request.get_full_path()[:300],
+        path=path[:300],
     )
 
 

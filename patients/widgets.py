@@ -42,7 +42,6 @@ class _Typed:
         widget_attrs.setdefault("title", gettext("Format: %(hint)s") % {"hint": hint})
         widget_attrs.setdefault("autocomplete", "off")
         widget_attrs.setdefault("size", self.size)
-        widget_attrs["data-format"] = hint
         return context
 
 
