@@ -3,6 +3,7 @@ the quarter's report and creates a CDS Hooks client."""
 
 import csv
 import io
+import time
 
 from django.db.models import Count
 
@@ -21,6 +22,16 @@ def _improving_demo_scar() -> Scar:
     raise AssertionError("the demo has a scar that improved, with photos and sessions")
 
 
+def _loaded(images, seconds: float = 10) -> bool:
+    """Whether every image has loaded, waiting for them (the page's CSP forbids wait_for_function)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in images.all()):
+            return True
+        time.sleep(0.2)
+    return False
+
+
 def test_a_clinician_sees_a_scars_improvement_and_its_photos_side_by_side(page):
     scar = _improving_demo_scar()
     log_in(page, "clinician", then=f"/patients/scars/{scar.pk}/")
@@ -32,7 +43,7 @@ def test_a_clinician_sees_a_scars_improvement_and_its_photos_side_by_side(page):
     assert page.locator("#progress-table tbody tr").count() >= 2
     photos = page.locator("#photos img.photo-compare")
     assert photos.count() == 2
-    assert all(img.evaluate("i => i.complete && i.naturalWidth > 0") for img in photos.all())
+    assert _loaded(photos), "both photos are shown"
     shot(page, "scar-progress")
     # Another pair: the second assessment beside the latest.
     options = page.locator("#left option")
